@@ -1,0 +1,1 @@
+"""DanceBot: a dance studio chat assistant backend."""

@@ -1,0 +1,46 @@
+"""Every Redis key the project uses is built here, and nowhere else (STYLE §5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RedisKeys:
+    """Key builder. ``prefix`` separates deployments (and test runs) sharing one Redis."""
+
+    prefix: str = "dancebot"
+
+    def _key(self, *parts: object) -> str:
+        return ":".join([self.prefix, *(str(p) for p in parts)])
+
+    # conversation state
+    def session(self, channel: str, chat_id: str) -> str:
+        return self._key("session", channel, chat_id)
+
+    def session_pattern(self) -> str:
+        return self._key("session", "*")
+
+    def profile(self, channel: str, chat_id: str) -> str:
+        return self._key("profile", channel, chat_id)
+
+    # booking safety
+    def idempotency(self, fingerprint: str) -> str:
+        return self._key("idempotency", fingerprint)
+
+    def chat_lock(self, channel: str, chat_id: str) -> str:
+        return self._key("lock", "chat", channel, chat_id)
+
+    # inbound
+    def seen(self, channel: str, message_id: str) -> str:
+        """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix."""
+        return self._key("seen", channel, message_id)
+
+    # CRM cache (RFC §20.3)
+    def crm_cache(self, kind: str, *parts: object) -> str:
+        return self._key("crm", kind, *parts)
+
+    def crm_cache_generation(self) -> str:
+        """Bumped after every booking or cancellation: schedule entries of older generations
+        are never read again (invalidation without SCAN)."""
+        return self._key("crm", "schedule_generation")

@@ -1,0 +1,1 @@
+"""Pure domain: models, FSM, policies. Imports nothing outside stdlib and pydantic."""

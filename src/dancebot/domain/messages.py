@@ -1,0 +1,77 @@
+"""Messages in and out, independent of the channel they came from or go to."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    CONSOLE = "console"
+
+
+class MessageType(StrEnum):
+    TEXT = "text"
+    BUTTON = "button"  # an inline/quick-reply button press; ``text`` holds its payload
+    VOICE = "voice"
+    STICKER = "sticker"
+    PHOTO = "photo"
+    VIDEO = "video"
+    DOCUMENT = "document"
+    LOCATION = "location"
+    OTHER = "other"
+
+
+def new_trace_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UnifiedMessage(BaseModel):
+    """One inbound message, whatever the channel (contract §8)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    chat_id: str
+    message_id: str
+    timestamp: datetime
+    text: str | None = None
+    message_type: MessageType = MessageType.TEXT
+    sender_phone: str | None = None  # E.164; WhatsApp gives it, Telegram does not
+    sender_name: str | None = None
+    is_edit: bool = False
+    trace_id: str = Field(default_factory=new_trace_id)
+
+    @property
+    def is_text(self) -> bool:
+        return self.message_type in (MessageType.TEXT, MessageType.BUTTON)
+
+
+class Button(BaseModel):
+    """A reply choice. ``payload`` is what comes back when pressed (defaults to the title)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    payload: str | None = None
+
+    @property
+    def value(self) -> str:
+        return self.payload if self.payload is not None else self.title
+
+
+class OutboundMessage(BaseModel):
+    """One message the bot sends to a chat."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Channel
+    chat_id: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+    trace_id: str | None = None

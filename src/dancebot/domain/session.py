@@ -1,0 +1,73 @@
+"""A chat's conversation state: the FSM state, the booking slots and a short history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from dancebot.domain.fsm import State, check_transition
+from dancebot.domain.messages import Channel
+
+HISTORY_LIMIT = 20
+
+
+class OfferedLesson(BaseModel):
+    """A lesson the bot offered as a choice, with the label shown on its button."""
+
+    schedule_id: int
+    date: date
+    start: datetime
+    label: str
+
+
+class Slots(BaseModel):
+    """What the booking needs (contract §7: group, datetime, client_name, client_phone)."""
+
+    service_id: str | None = None  # KB service (style) the client asked for
+    lesson: OfferedLesson | None = None  # the chosen lesson (group + date + time)
+    offered: list[OfferedLesson] = Field(default_factory=list)
+    client_name: str | None = None
+    client_phone: str | None = None  # E.164
+    attendee_name: str | None = None  # third-party booking: who will attend
+    phone_from_channel: bool = False  # WhatsApp filled it in; confirm it in the summary
+
+
+class Turn(BaseModel):
+    role: str  # "user" | "bot" | "admin"
+    text: str
+    at: datetime
+
+
+class Session(BaseModel):
+    """Conversation state of one chat. Stored in Redis (TTL 24 h), never in process memory."""
+
+    channel: Channel
+    chat_id: str
+    state: State = State.IDLE
+    slots: Slots = Field(default_factory=Slots)
+    created_at: datetime
+    updated_at: datetime
+    state_since: datetime
+    history: list[Turn] = Field(default_factory=list)
+    misunderstood: int = 0  # consecutive messages the bot could not understand
+
+    @classmethod
+    def start(cls, channel: Channel, chat_id: str, *, now: datetime) -> Session:
+        return cls(channel=channel, chat_id=chat_id, created_at=now, updated_at=now, state_since=now)
+
+    def move_to(self, target: State, *, now: datetime) -> None:
+        """Change state through the transition table (raises ``IllegalTransition``)."""
+        if check_transition(self.state, target) != self.state:
+            self.state = target
+            self.state_since = now
+
+    def remember(self, role: str, text: str, *, now: datetime) -> None:
+        self.history.append(Turn(role=role, text=text, at=now))
+        del self.history[:-HISTORY_LIMIT]
+        self.updated_at = now
+
+    def reset(self, *, now: datetime) -> None:
+        self.move_to(State.IDLE, now=now)
+        self.slots = Slots()
+        self.misunderstood = 0

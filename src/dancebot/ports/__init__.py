@@ -1,0 +1,1 @@
+"""Protocols the engine needs; adapters implement them. Imports only ``domain``."""

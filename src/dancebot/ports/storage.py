@@ -1,0 +1,52 @@
+"""Ports for state kept in Redis: sessions, client profiles, idempotency locks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from dancebot.domain.messages import Channel
+from dancebot.domain.session import Session
+
+
+class SessionStore(Protocol):
+    """Conversation sessions, one per (channel, chat_id), TTL 24 h."""
+
+    async def load(self, channel: Channel, chat_id: str) -> Session | None: ...
+
+    async def save(self, session: Session) -> None: ...
+
+    async def delete(self, channel: Channel, chat_id: str) -> None: ...
+
+    def scan(self) -> AsyncIterator[Session]:
+        """Every stored session (for recovery at start and the timeout sweeps)."""
+        ...
+
+
+class ClientProfile(BaseModel):
+    """What the bot remembers of a returning client (TTL 90 d)."""
+
+    name: str | None = None
+    phone: str | None = None
+    updated_at: datetime | None = None
+
+
+class ProfileStore(Protocol):
+    async def load_profile(self, channel: Channel, chat_id: str) -> ClientProfile | None: ...
+
+    async def save_profile(self, channel: Channel, chat_id: str, profile: ClientProfile) -> None: ...
+
+
+class IdempotencyGuard(Protocol):
+    """A booking fingerprint lock taken *before* the CRM call (contract §10, DESIGN §7)."""
+
+    async def acquire(self, fingerprint: str, *, ttl_seconds: int) -> bool:
+        """True when the lock was free and is now ours; False on a duplicate."""
+        ...
+
+    async def release(self, fingerprint: str) -> None:
+        """Free the lock after a failure that created nothing, so a retry may proceed."""
+        ...
