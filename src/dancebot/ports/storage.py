@@ -50,3 +50,11 @@ class IdempotencyGuard(Protocol):
     async def release(self, fingerprint: str) -> None:
         """Free the lock after a failure that created nothing, so a retry may proceed."""
         ...
+
+
+class InboundDedup(Protocol):
+    """Contract §8: ``SET NX seen:{channel}:{message_id} EX 300``."""
+
+    async def first_seen(self, channel: Channel, message_id: str) -> bool:
+        """True the first time a message id is seen within the window; False for a duplicate."""
+        ...

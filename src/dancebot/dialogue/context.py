@@ -1,0 +1,52 @@
+"""What a dialogue handler may use: the ports, the knowledge base and the turn being handled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from dancebot.domain.messages import UnifiedMessage
+from dancebot.domain.session import Session
+from dancebot.kb.schema import KnowledgeBase
+from dancebot.kb.search import FaqIndex
+from dancebot.nlu.services import ServiceMatcher
+from dancebot.ports.audit import AuditLog
+from dancebot.ports.clock import Clock
+from dancebot.ports.crm import CRM
+from dancebot.ports.outbox import AdminNotifier
+from dancebot.ports.storage import IdempotencyGuard, ProfileStore, SessionStore
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The engine's dependencies, built once by ``bootstrap``."""
+
+    kb: KnowledgeBase
+    crm: CRM
+    clock: Clock
+    sessions: SessionStore
+    profiles: ProfileStore
+    idempotency: IdempotencyGuard
+    audit: AuditLog
+    admin: AdminNotifier
+    matcher: ServiceMatcher
+    faq: FaqIndex
+
+
+@dataclass
+class TurnContext:
+    """One inbound message being handled: the session is mutated in place."""
+
+    deps: Deps
+    session: Session
+    message: UnifiedMessage
+    text: str
+    notes: list[str] = field(default_factory=list)  # what happened, for the trace
+
+    @property
+    def now(self) -> datetime:
+        return self.deps.clock.now()
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.deps.kb.tz).date()

@@ -1,0 +1,92 @@
+"""The conversation engine: one inbound message in, the replies out, the session kept.
+
+Deterministic given its ports: the same messages, clock and CRM data give the same replies.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from dancebot.dialogue import replies as R
+from dancebot.dialogue.context import Deps, TurnContext
+from dancebot.dialogue.replies import Reply
+from dancebot.dialogue.router import route
+from dancebot.domain.messages import OutboundMessage, UnifiedMessage
+from dancebot.domain.session import Session
+from dancebot.ports.audit import MessageRecord
+from dancebot.ports.outbox import Outbox
+
+log = structlog.get_logger(__name__)
+
+
+class ConversationEngine:
+    """Loads the chat's session, answers the message, saves the session, queues the replies."""
+
+    def __init__(self, deps: Deps, *, outbox: Outbox) -> None:
+        self._deps = deps
+        self._outbox = outbox
+
+    async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
+        deps = self._deps
+        now = deps.clock.now()
+        with structlog.contextvars.bound_contextvars(
+            trace_id=message.trace_id, channel=message.channel.value, chat_id=message.chat_id
+        ):
+            session = await deps.sessions.load(message.channel, message.chat_id)
+            session = session or Session.start(message.channel, message.chat_id, now=now)
+            state_before = session.state
+            await self._audit(message, "in", message.text or f"<{message.message_type.value}>", session)
+            replies = await self._replies(message, session)
+            if session.state != state_before:
+                log.info("fsm_transition", state_from=state_before.value, state_to=session.state.value)
+            for reply in replies:
+                session.remember("bot", reply.text, now=deps.clock.now())
+            await deps.sessions.save(session)
+            outbound = [
+                OutboundMessage(
+                    channel=message.channel,
+                    chat_id=message.chat_id,
+                    text=reply.text,
+                    buttons=reply.buttons,
+                    trace_id=message.trace_id,
+                )
+                for reply in replies
+            ]
+            for out in outbound:
+                await self._audit(message, "out", out.text, session)
+                await self._outbox.put(out)
+            return outbound
+
+    async def _replies(self, message: UnifiedMessage, session: Session) -> list[Reply]:
+        if not message.is_text or not (message.text or "").strip():
+            return [R.text_only()]
+        text = message.text or ""
+        session.remember("user", text, now=self._deps.clock.now())
+        ctx = TurnContext(deps=self._deps, session=session, message=message, text=text.strip())
+        try:
+            return await route(ctx)
+        except Exception as exc:  # a bug must cost one reply, never the conversation
+            log.exception("engine_failure", error_type=type(exc).__name__)
+            await self._deps.admin.notify_admin(
+                f"Сбой бота в чате {message.channel.value}:{message.chat_id} "
+                f"({type(exc).__name__}); клиенту обещан ответ администратора.",
+                trace_id=message.trace_id,
+            )
+            return [R.internal_error()]
+
+    async def _audit(
+        self, message: UnifiedMessage, direction: str, text: str, session: Session
+    ) -> None:
+        await self._deps.audit.record_message(
+            MessageRecord(
+                trace_id=message.trace_id,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                direction=direction,
+                text=text,
+                at=self._deps.clock.now(),
+                message_id=message.message_id if direction == "in" else None,
+                message_type=message.message_type.value if direction == "in" else "text",
+                state=session.state.value,
+            )
+        )

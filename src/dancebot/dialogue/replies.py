@@ -1,0 +1,199 @@
+"""Every sentence the bot says, in one place (STYLE §9). Studio facts come from the KB and
+the CRM as arguments; nothing studio-specific is written here.
+
+House rules for every template: at most one question, at most two emoji, Telegram ≤ 300 and
+WhatsApp ≤ 200 characters once filled in (lists are cut by the callers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from dancebot.dialogue.formatting import hhmm, long_day, rub, short_day
+from dancebot.domain.crm import Lesson
+from dancebot.domain.messages import Button
+from dancebot.kb.schema import KnowledgeBase, Service
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+
+
+def greeting(kb: KnowledgeBase) -> Reply:
+    return Reply(
+        f"Здравствуйте! Это {kb.studio.name} 💃 Расскажу о направлениях и ценах, "
+        "покажу расписание и запишу на занятие. Что вас интересует?"
+    )
+
+
+def ask_service(services: Sequence[Service], *, purpose: str = "записаться") -> Reply:
+    return Reply(
+        f"На какое направление хотите {purpose}?",
+        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:6]),
+    )
+
+
+def ask_service_for_prices(services: Sequence[Service]) -> Reply:
+    return Reply(
+        "Цена зависит от направления. Какое вас интересует?",
+        tuple(Button(title=s.name, payload=f"price:{s.id}") for s in services[:6]),
+    )
+
+
+def prices(service: Service) -> Reply:
+    parts = [f"разовое занятие — {rub(service.price_single)}"]
+    parts.append(f"абонемент на 8 занятий — {rub(service.price_subscription_8)}")
+    if service.trial_price is not None:
+        parts.append(f"пробное — {rub(service.trial_price)}")
+    return Reply(f"{service.name}: " + ", ".join(parts) + ".")
+
+
+def schedule(service_name: str, lessons: Sequence[Lesson], *, limit: int = 6) -> Reply:
+    lines = [f"{service_name}, ближайшие занятия:"]
+    for lesson in lessons[:limit]:
+        places = "мест нет" if lesson.is_full else f"мест: {lesson.free_places}"
+        lines.append(
+            f"{short_day(lesson.date)} {hhmm(lesson.start)}–{hhmm(lesson.end)} ({places})"
+        )
+    lines.append("Записать вас?")
+    return Reply("\n".join(lines), (Button(title="Записаться", payload="book"),))
+
+
+def no_lessons(service_name: str) -> Reply:
+    return Reply(
+        f"В ближайшие дни свободных занятий {service_name} не нашла. "
+        "Уточню у администратора и напишу!"
+    )
+
+
+def offer_lessons(service_name: str, lessons: Sequence[Lesson], *, intro: str | None = None) -> Reply:
+    head = intro or f"Ближайшие занятия {service_name}:"
+    lines = [head]
+    for lesson in lessons:
+        lines.append(f"• {long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}")
+    lines.append("Какое выбрать?")
+    return Reply(
+        "\n".join(lines),
+        tuple(
+            Button(title=f"{short_day(x.date)} {hhmm(x.start)}", payload=f"lesson:{x.schedule_id}:{x.date}")
+            for x in lessons
+        ),
+    )
+
+
+def lesson_line(lesson: Lesson) -> str:
+    """``Contemporary, начинающие — среда, 4 марта, 19:00–20:30``"""
+    return f"{lesson.group_name} — {long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}"
+
+
+def ask_name(chosen: Lesson | None = None) -> Reply:
+    head = f"{lesson_line(chosen)}, места есть. " if chosen else ""
+    return Reply(f"{head}Как вас зовут?")
+
+
+def ask_phone(name: str | None, chosen: Lesson | None = None) -> Reply:
+    head = f"{lesson_line(chosen)}, места есть. " if chosen else ""
+    who = f"{name}, оставьте" if name else "Оставьте"
+    return Reply(f"{head}{who}, пожалуйста, номер телефона для записи.")
+
+
+def invalid_phone() -> Reply:
+    return Reply("Не получается разобрать номер. Напишите его, пожалуйста, так: +7 999 123-45-67.")
+
+
+def returning_client(name: str, phone_display: str) -> Reply:
+    return Reply(
+        f"{name}, записываю на тот же номер {phone_display}?",
+        (Button(title="Да"), Button(title="Другой номер")),
+    )
+
+
+def summary(*, name: str, phone_display: str, group: str, lesson: Lesson) -> Reply:
+    return Reply(
+        f"Записываю: {name}, {phone_display}, {group}, {long_day(lesson.date)}, "
+        f"{hhmm(lesson.start)}. Всё верно?",
+        (Button(title="Да"), Button(title="Нет")),
+    )
+
+
+def what_to_change() -> Reply:
+    return Reply(
+        "Хорошо, поправим. Напишите, что изменить: время, имя или телефон.",
+    )
+
+
+def receipt(*, lesson: Lesson, address: str) -> Reply:
+    teacher = f", преподаватель {lesson.teacher_name}" if lesson.teacher_name else ""
+    return Reply(
+        f"Готово, вы записаны ✅\n{lesson.group_name}{teacher}\n"
+        f"{long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}\n"
+        f"Адрес: {address}"
+    )
+
+
+def already_booked() -> Reply:
+    return Reply("Вы уже записаны на это занятие ✅")
+
+
+def lesson_full(service_name: str, alternatives: Sequence[Lesson]) -> Reply:
+    if not alternatives:
+        return Reply("На это время мест нет, а других свободных занятий рядом не нашла. "
+                     "Уточню у администратора и напишу!")
+    return offer_lessons(service_name, alternatives, intro="На это время мест уже нет. Есть места:")
+
+
+def lesson_in_past(service_name: str, alternatives: Sequence[Lesson]) -> Reply:
+    if not alternatives:
+        return Reply("Это время уже прошло. Уточню у администратора ближайшие занятия и напишу!")
+    return offer_lessons(service_name, alternatives, intro="Это время уже прошло. Ближайшие:")
+
+
+def schedule_changed(service_name: str, alternatives: Sequence[Lesson]) -> Reply:
+    if not alternatives:
+        return Reply("Расписание изменилось. Уточню у администратора и напишу!")
+    return offer_lessons(service_name, alternatives, intro="Расписание изменилось. Актуальные занятия:")
+
+
+def crm_unavailable_booking() -> Reply:
+    return Reply(
+        "Система записи сейчас не отвечает. Передала вашу заявку администратору — "
+        "он подтвердит запись ⏳"
+    )
+
+
+def crm_unavailable_schedule() -> Reply:
+    return Reply("Не могу сейчас проверить расписание. Уточню у администратора и напишу!")
+
+
+def faq_answer(answer: str) -> Reply:
+    return Reply(answer)
+
+
+def will_ask_admin() -> Reply:
+    return Reply("Уточню у администратора и напишу!")
+
+
+def not_understood() -> Reply:
+    return Reply(
+        "Не совсем поняла. Могу рассказать о ценах, показать расписание или записать на занятие. "
+        "Что вам нужно?"
+    )
+
+
+def text_only() -> Reply:
+    return Reply("Я понимаю только текст 😊 Напишите, пожалуйста, словами.")
+
+
+def pick_from_offered() -> Reply:
+    return Reply("Выберите, пожалуйста, занятие из списка или напишите день и время.")
+
+
+def resume_booking() -> Reply:
+    return Reply("А по записи — продолжим?")
+
+
+def internal_error() -> Reply:
+    return Reply("Извините, у меня что-то сломалось. Передала ваш вопрос администратору — он напишет!")

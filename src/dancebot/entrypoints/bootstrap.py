@@ -1,0 +1,138 @@
+"""The composition root: builds the object graph from settings (STYLE §3).
+
+The CLI, the FastAPI lifespan, the worker and the tests all call ``build_services``. Unset
+``REDIS_URL`` / ``DATABASE_URL`` / ``IMPULSE_BASE_URL`` give the embedded defaults
+(fakeredis, SQLite under ``var/``, the Impulse emulator in process over HTTP) — DESIGN §4.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import redis.asyncio as aioredis
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dancebot.adapters.crm.impulse.cache import ScheduleCache
+from dancebot.adapters.crm.impulse.client import ImpulseClient
+from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
+from dancebot.adapters.crm.impulse.settings import ImpulseSettings
+from dancebot.adapters.storage.db.audit import SqlAuditLog
+from dancebot.adapters.storage.db.engine import database_url, make_engine, make_sessionmaker
+from dancebot.adapters.storage.db.migrate import upgrade_database
+from dancebot.adapters.storage.dedup import RedisInboundDedup
+from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard
+from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.adapters.storage.profiles import RedisProfileStore
+from dancebot.adapters.storage.redis_connection import make_redis
+from dancebot.adapters.storage.sessions import RedisSessionStore
+from dancebot.dialogue.context import Deps
+from dancebot.dialogue.engine import ConversationEngine
+from dancebot.dialogue.pipeline import InboundPipeline
+from dancebot.entrypoints.embedded_crm import embedded_emulator, emulator_transport
+from dancebot.entrypoints.settings import Settings
+from dancebot.kb.loader import load_kb
+from dancebot.kb.schema import KnowledgeBase
+from dancebot.kb.search import FaqIndex
+from dancebot.nlu.services import ServiceMatcher
+from dancebot.ports.clock import Clock
+from dancebot.ports.outbox import AdminNotifier, Outbox
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a process runs on. Built by ``build_services``; closed by it too."""
+
+    settings: Settings
+    kb: KnowledgeBase
+    clock: Clock
+    redis: aioredis.Redis
+    keys: RedisKeys
+    db: AsyncEngine
+    audit: SqlAuditLog
+    crm: ImpulseClient
+    deps: Deps
+    engine: ConversationEngine
+    pipeline: InboundPipeline
+    emulator: EmulatorState | None  # set when the CRM is the in-process emulator
+
+
+@asynccontextmanager
+async def build_services(
+    settings: Settings,
+    *,
+    clock: Clock,
+    outbox: Outbox,
+    admin: AdminNotifier,
+    keys: RedisKeys | None = None,
+    redis: aioredis.Redis | None = None,
+) -> AsyncIterator[Services]:
+    """Wire the app. Raises ``KnowledgeBaseError`` on an invalid KB: the app must not start."""
+    kb = load_kb(settings.resolve(settings.kb_path))
+    keys = keys or RedisKeys()
+    redis = redis if redis is not None else make_redis(settings.redis_url)
+    var_dir = Path(settings.var_dir)
+    url = database_url(settings.database_url, var_dir=var_dir)
+    await upgrade_database(url)
+    db = make_engine(url)
+    audit = SqlAuditLog(make_sessionmaker(db))
+    emulator, http = _crm_http(settings, clock=clock)
+    crm = ImpulseClient(
+        http=http,
+        settings=_impulse_settings(settings),
+        tz=kb.tz,
+        now=clock.now,
+        cache=ScheduleCache(redis, keys=keys),
+    )
+    sessions = RedisSessionStore(redis, keys=keys)
+    deps = Deps(
+        kb=kb,
+        crm=crm,
+        clock=clock,
+        sessions=sessions,
+        profiles=RedisProfileStore(redis, keys=keys),
+        idempotency=RedisIdempotencyGuard(redis, keys=keys),
+        audit=audit,
+        admin=admin,
+        matcher=ServiceMatcher(kb.services),
+        faq=FaqIndex(kb),
+    )
+    engine = ConversationEngine(deps, outbox=outbox)
+    pipeline = InboundPipeline(engine, dedup=RedisInboundDedup(redis, keys=keys))
+    log.info("services_ready", studio=kb.studio.name, crm="emulator" if emulator else "impulse",
+             redis="embedded" if settings.redis_url is None else "server",
+             database=url.split(":", 1)[0])
+    try:
+        yield Services(settings=settings, kb=kb, clock=clock, redis=redis, keys=keys, db=db,
+                       audit=audit, crm=crm, deps=deps, engine=engine, pipeline=pipeline,
+                       emulator=emulator)
+    finally:
+        await http.aclose()
+        await db.dispose()
+        await redis.aclose()
+
+
+def _impulse_settings(settings: Settings) -> ImpulseSettings:
+    return ImpulseSettings(
+        base_url=settings.impulse_base_url,
+        api_path=settings.impulse_api_path,
+        api_key=settings.impulse_api_key,
+        auth_scheme=settings.impulse_auth_scheme,
+        timeout=settings.impulse_timeout_seconds,
+    )
+
+
+def _crm_http(settings: Settings, *, clock: Clock) -> tuple[EmulatorState | None, httpx.AsyncClient]:
+    timeout = httpx.Timeout(settings.impulse_timeout_seconds)
+    if settings.impulse_base_url:
+        return None, httpx.AsyncClient(base_url=settings.impulse_base_url, timeout=timeout)
+    state = embedded_emulator(settings, clock=clock)
+    return state, httpx.AsyncClient(
+        transport=emulator_transport(state, settings), base_url="http://impulse-emulator", timeout=timeout
+    )

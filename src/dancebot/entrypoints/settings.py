@@ -1,0 +1,59 @@
+"""Settings from the environment (and ``.env``). The names are a contract (DESIGN §11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    dancebot_env: Literal["production", "development", "test"] = "development"
+    test_mode: bool = False
+    kb_path: Path = Path("knowledge/studio_tatyana.yaml")
+    var_dir: Path = Field(default=Path("var"), alias="DANCEBOT_VAR_DIR")
+    redis_url: str | None = None
+    database_url: str | None = None
+
+    impulse_base_url: str | None = None
+    impulse_api_path: str = "/api/public"
+    impulse_api_key: SecretStr = SecretStr("emulator-key")
+    impulse_auth_scheme: Literal["key_colon", "colon_key", "raw"] = "key_colon"
+    impulse_timeout_seconds: float = 10.0
+    impulse_emulator_seed: Path = Path("seeds/studio_tatyana.yaml")
+    # the embedded emulator keeps its bookings in this file between runs (unset → under
+    # var_dir; "memory" → nothing kept)
+    impulse_emulator_state: str | None = None
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_admin_chat_id: int | None = None
+
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+
+    llm_provider: Literal["off", "anthropic", "openai"] = "off"
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_base_url: str | None = None
+    llm_fallback: str | None = None
+
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    def resolve(self, path: Path) -> Path:
+        """Relative paths are taken from the working directory, else from the project root."""
+        if path.is_absolute() or path.exists():
+            return path
+        candidate = PROJECT_ROOT / path
+        return candidate if candidate.exists() else path

@@ -1,0 +1,82 @@
+"""Intent taxonomy (RFC §8.1) with its priorities, recognised from Russian keywords.
+
+Several intents may match one message; ``detect_intents`` returns them highest priority first.
+Lexicons are lemma stems or phrases; they are data, kept together here.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from dancebot.nlu.text import normalize
+
+
+class Intent(StrEnum):
+    ADMIN = "admin"
+    BOOKING = "booking"
+    CANCEL = "cancel"
+    SCHEDULE = "schedule"
+    PRICE = "price"
+    INFO = "info"
+    LATENESS = "lateness"
+    GREETING = "greeting"
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+PRIORITY: dict[Intent, int] = {
+    Intent.ADMIN: 1,
+    Intent.CANCEL: 1,
+    Intent.BOOKING: 1,
+    Intent.SCHEDULE: 2,
+    Intent.PRICE: 2,
+    Intent.INFO: 3,
+    Intent.LATENESS: 3,
+    Intent.GREETING: 4,
+    Intent.YES: 5,
+    Intent.NO: 5,
+    Intent.UNKNOWN: 9,
+}
+
+_PATTERNS: dict[Intent, tuple[str, ...]] = {
+    Intent.ADMIN: (
+        r"администратор", r"админ\b", r"\bчеловек", r"\bменеджер", r"живым",
+        r"позов", r"жалоб", r"пожаловать", r"претензи",
+    ),
+    Intent.CANCEL: (r"отмен", r"не приду", r"не смогу прийти", r"перенес", r"перенос"),
+    Intent.BOOKING: (
+        r"запиш", r"записат", r"записа", r"\bзапись\b", r"хочу на\b", r"хочу в\b",
+        r"хочу прийти", r"хочу заниматься", r"можно на\b", r"есть (?:ли )?(?:свободн\w* )?мест",
+        r"свободн\w* мест", r"попасть на",
+    ),
+    Intent.SCHEDULE: (r"расписани", r"когда (?:занят|урок|трениров|будет|у вас)", r"во сколько", r"какие дни", r"по каким дням"),
+    Intent.PRICE: (r"сколько стоит", r"\bцен", r"стоимост", r"абонемент", r"прайс", r"почем", r"по чем", r"\bоплат"),
+    Intent.INFO: (r"какие направлени", r"какие (?:есть )?танц", r"кто (?:ведет|преподает|тренер)", r"преподавател", r"тренер", r"где (?:вы|находит)", r"адрес"),
+    Intent.LATENESS: (r"опаздыва", r"опоздаю", r"задерживаюсь", r"задержусь"),
+    Intent.GREETING: (r"^(?:привет|здравствуй|добрый (?:день|вечер)|доброе утро|добрый|хай|hello|hi)\b",),
+    Intent.YES: (
+        r"^(?:да|ага|угу|верно|все верно|всё верно|подтверждаю|конечно|ок|окей|ok|давайте|давай|"
+        r"записывайте|да,? (?:все )?верно|yes|\+)\b[\s!.)]*$",
+    ),
+    Intent.NO: (r"^(?:нет|неа|не надо|не верно|неверно|no)\b",),
+}  # fmt: skip
+
+_COMPILED = {intent: [re.compile(p) for p in pats] for intent, pats in _PATTERNS.items()}
+
+
+def detect_intents(text: str) -> list[Intent]:
+    """All intents the text shows, highest priority first; ``[UNKNOWN]`` when none."""
+    t = normalize(text)
+    found = [intent for intent, pats in _COMPILED.items() if any(p.search(t) for p in pats)]
+    found.sort(key=PRIORITY.__getitem__)
+    return found or [Intent.UNKNOWN]
+
+
+def is_yes(text: str) -> bool:
+    return Intent.YES in detect_intents(text)
+
+
+def is_no(text: str) -> bool:
+    return Intent.NO in detect_intents(text)
