@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TextIO
 
@@ -13,12 +14,13 @@ from rich.console import Console
 
 from dancebot.adapters.channels.console.channel import ConsoleAdminNotifier, ConsoleChat, ConsoleOutbox
 from dancebot.adapters.channels.console.render import render_admin, render_bot
-from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.clock import SystemClock, VirtualClock
 from dancebot.domain.messages import Channel, MessageType, OutboundMessage, UnifiedMessage
 from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import Settings
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
+from dancebot.ports.clock import Clock
 
 app = typer.Typer(help="DanceBot: the dance studio's chat assistant.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge-base tools.", no_args_is_help=True)
@@ -44,6 +46,11 @@ def chat(
     chat_id: Annotated[str, typer.Option(help="the chat's id")] = "console",
     name: Annotated[str | None, typer.Option(help="the name the channel reports")] = None,
     phone: Annotated[str | None, typer.Option(help="the sender's phone (as WhatsApp gives it)")] = None,
+    now: Annotated[
+        datetime | None,
+        typer.Option(help="pretend it is this moment (ISO 8601 with offset), for repeatable scripts",
+                     formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
+    ] = None,
 ) -> None:
     """Talk to the bot in the terminal (embedded defaults unless the environment says otherwise).
 
@@ -53,15 +60,17 @@ def chat(
     settings = Settings()
     configure_logging(fmt=settings.log_format, level="WARNING" if settings.log_level == "INFO" else settings.log_level)
     try:
-        asyncio.run(_chat(settings, jsonl=jsonl, channel=channel, chat_id=chat_id, name=name, phone=phone))
+        clock: Clock = VirtualClock(now) if now else SystemClock()
+        asyncio.run(_chat(settings, clock=clock, jsonl=jsonl, channel=channel, chat_id=chat_id,
+                          name=name, phone=phone))
     except KnowledgeBaseError as exc:
         err.print(f"[red]The knowledge base is invalid; not starting.[/red]\n{exc}", highlight=False)
         raise typer.Exit(2) from exc
 
 
-async def _chat(settings: Settings, *, jsonl: bool, channel: Channel, chat_id: str,
+async def _chat(settings: Settings, *, clock: Clock, jsonl: bool, channel: Channel, chat_id: str,
                 name: str | None, phone: str | None) -> None:
-    clock, outbox, admin = SystemClock(), ConsoleOutbox(), ConsoleAdminNotifier()
+    outbox, admin = ConsoleOutbox(), ConsoleAdminNotifier()
     async with build_services(settings, clock=clock, outbox=outbox, admin=admin) as services:
         chat_ = ConsoleChat(clock=clock, chat_id=chat_id, sender_name=name, sender_phone=phone, channel=channel)
         if jsonl:

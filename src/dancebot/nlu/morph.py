@@ -9,8 +9,15 @@ from dancebot.kb.morphology import morph_analyzer
 
 @lru_cache(maxsize=50_000)
 def first_name(word: str) -> str | None:
-    """The nominative first name when ``word`` is a Russian first name ("Марию" → "Мария")."""
-    for parse in morph_analyzer().parse(word):
-        if "Name" in parse.tag and parse.score >= 0.05:
-            return str(parse.normal_form).capitalize()
-    return None
+    """The nominative first name when ``word`` is a known Russian first name
+    ("Марию" → "Мария"); a name typed in the nominative comes back as typed. Words the
+    dictionary only guesses at are not taken for names here."""
+    analyzer = morph_analyzer()
+    if not analyzer.word_is_known(word):
+        return None
+    names = [p for p in analyzer.parse(word) if "Name" in p.tag and p.score >= 0.05]
+    if not names:
+        return None
+    if any("nomn" in p.tag for p in names):
+        return word.capitalize()
+    return str(names[0].normal_form).capitalize()
