@@ -7,7 +7,9 @@ import re
 from dancebot.nlu.intents import Intent, detect_intents
 from dancebot.nlu.morph import first_name
 
-_INTRO = re.compile(r"(?:меня зовут|зовут меня|я\s*[-—]|это|имя)\s+([А-ЯЁа-яё][а-яё]+)", re.IGNORECASE)
+_INTRO = re.compile(
+    r"(?:меня зовут|зовут меня|я\s*[-—]|это|имя)\s+([А-ЯЁа-яё][а-яё]+)", re.IGNORECASE
+)
 _CYRILLIC_WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 
 
@@ -26,7 +28,9 @@ def extract_name(text: str, *, expecting_name: bool = False) -> str | None:
             return name
     if expecting_name:
         candidate = re.sub(r"[^\w\s-]", " ", text).split()
-        if 1 <= len(candidate) <= 2 and all(_CYRILLIC_WORD.fullmatch(w) for w in candidate):
-            if detect_intents(text) == [Intent.UNKNOWN]:
-                return " ".join(w.capitalize() for w in candidate)
+        plain_words = 1 <= len(candidate) <= 2 and all(
+            _CYRILLIC_WORD.fullmatch(w) for w in candidate
+        )
+        if plain_words and detect_intents(text) == [Intent.UNKNOWN]:
+            return " ".join(w.capitalize() for w in candidate)
     return None

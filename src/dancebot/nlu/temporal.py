@@ -41,7 +41,9 @@ _DAY_MONTH_RE = re.compile(
 )
 _NUMERIC_DATE_RE = re.compile(r"\b(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)(?:[./](?P<y>\d{2,4}))?\b")
 _ORDINAL_DAY_RE = re.compile(r"\bна\s+(?P<d>[0-3]?\d)-?(?:е|ое|го)\b|\b(?P<d2>[0-3]?\d)-(?:го|е)\b")
-_IN_N_RE = re.compile(r"\bчерез\s+(?P<n>\d+|одн\w*|два|две|три|пару)?\s*(?P<unit>д(?:ень|ня|ней)|недел\w*)")
+_IN_N_RE = re.compile(
+    r"\bчерез\s+(?P<n>\d+|одн\w*|два|две|три|пару)?\s*(?P<unit>д(?:ень|ня|ней)|недел\w*)"
+)
 _CLOCK_RE = re.compile(r"\b(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d)\b")
 _AT_HOUR_RE = re.compile(
     r"\b(?P<prep>в|к|после|с|до)\s+(?P<h>[01]?\d|2[0-3])(?:\s*(?:час\w*|ч\.?))?"
@@ -97,9 +99,9 @@ def _parse_time(t: str) -> tuple[time | None, time | None, time | None]:
     for stem, (start, end) in PARTS_OF_DAY.items():
         if re.search(rf"\b{stem}\w*\b", t) and not re.search(r"\b(?:утра|дня|вечера)\b", t):
             not_before, not_after = start, end
-    for m in _CLOCK_RE.finditer(t):
-        if not _is_date_not_time(m, clock=True):
-            return time(int(m["h"]), int(m["m"])), not_before, not_after
+    for clock in _CLOCK_RE.finditer(t):
+        if not _is_date_not_time(clock, clock=True):
+            return time(int(clock["h"]), int(clock["m"])), not_before, not_after
     if m := _AT_HOUR_RE.search(t):
         hour = _hour_with_part(int(m["h"]), m["part"])
         if m["prep"] in ("после", "с"):
@@ -133,7 +135,11 @@ def _in_n(m: re.Match[str]) -> timedelta:
     raw = m["n"]
     n = 1
     if raw:
-        n = int(raw) if raw.isdigit() else next(v for k, v in _NUMBER_WORDS.items() if raw.startswith(k))
+        n = (
+            int(raw)
+            if raw.isdigit()
+            else next(v for k, v in _NUMBER_WORDS.items() if raw.startswith(k))
+        )
     return timedelta(days=n * (7 if m["unit"].startswith("недел") else 1))
 
 
@@ -150,7 +156,7 @@ def _weekday(word: str, today: date, *, next_week: bool) -> date:
 
 
 def _future_date(day: int, month: int, today: date, *, year: int | None = None) -> date | None:
-    for y in ([year] if year else [today.year, today.year + 1]):
+    for y in [year] if year else [today.year, today.year + 1]:
         try:
             candidate = date(y, month, day)
         except ValueError:

@@ -1,0 +1,300 @@
+"""``ImpulseClient``: the ``CRM`` port over Impulse's HTTP API (docs/impulse_api.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
+from zoneinfo import ZoneInfo
+
+import httpx
+import structlog
+
+from dancebot.adapters.crm.impulse import fields as f
+from dancebot.adapters.crm.impulse.api import Columns, ImpulseApi, Record
+from dancebot.adapters.crm.impulse.cache import ScheduleCache
+from dancebot.adapters.crm.impulse.expand import expand_one, expand_rules
+from dancebot.adapters.crm.impulse.models import (
+    WireClient,
+    WireGroup,
+    WireReservation,
+    WireSchedule,
+    date_to_unix,
+    parse_one,
+    parse_records,
+    phone_to_wire,
+)
+from dancebot.adapters.crm.impulse.settings import ImpulseSettings
+from dancebot.domain.crm import Booking, CrmClient, Group, Lesson, LessonRef
+from dancebot.domain.errors import (
+    CrmError,
+    CrmServerError,
+    CrmTimeout,
+    CrmUnavailable,
+)
+from dancebot.nlu.phone import mask_phone
+
+if TYPE_CHECKING:
+    from dancebot.ports.crm import CRM
+
+log = structlog.get_logger(__name__)
+
+_T = TypeVar("_T")
+
+_LIVE: Columns = {f.DELETED: False}
+_ACTIVE: Columns = {f.DELETED: False, f.ARCHIVED: False}
+
+
+class ImpulseClient:
+    """The studio's CRM through Impulse. Every method raises a ``CrmError`` on failure.
+
+    ``http`` carries the transport (a real base URL, or ``httpx.ASGITransport`` around the
+    emulator); ``tz`` is the studio's time zone; ``now`` the clock the cache judges freshness
+    by; ``cache`` (optional) keeps schedules 15 min and groups 1 h.
+    """
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        settings: ImpulseSettings,
+        tz: ZoneInfo,
+        now: Callable[[], datetime],
+        cache: ScheduleCache | None = None,
+    ) -> None:
+        self._api = ImpulseApi(http=http, settings=settings)
+        self._tz = tz
+        self._now = now
+        self._cache = cache
+
+    async def get_schedule(
+        self,
+        *,
+        date_from: date,
+        date_to: date,
+        style_id: int | None = None,
+        group_id: int | None = None,
+    ) -> list[Lesson]:
+        """Lessons on ``date_from..date_to`` (studio dates) sorted by start, free places
+        counted from live reservations. Served from the cache when fresh."""
+        if date_to < date_from:
+            return []
+        key = None
+        if self._cache is not None:
+            key = await self._cache.schedule_key(
+                date_from=date_from, date_to=date_to, style_id=style_id, group_id=group_id
+            )
+            cached = await self._cache.get_lessons(key, now=self._now()) if key else None
+            if cached is not None:
+                return [self._in_zone(lesson) for lesson in cached]
+        lessons = await self._fetch_schedule(date_from, date_to, style_id, group_id)
+        if self._cache is not None and key:
+            await self._cache.put_lessons(key, lessons, now=self._now())
+        return lessons
+
+    async def get_groups(self) -> list[Group]:
+        """Active (not deleted, not archived) groups, from the cache when fresh."""
+        if self._cache is not None:
+            cached = await self._cache.get_groups(now=self._now())
+            if cached is not None:
+                return cached
+        records = await self._api.list_all(f.GROUP, columns=_ACTIVE)
+        groups = [g.to_domain() for g in parse_records(WireGroup, records) if g.active]
+        if self._cache is not None:
+            await self._cache.put_groups(groups, now=self._now())
+        return groups
+
+    async def find_client(self, phone: str) -> CrmClient | None:
+        """The client whose phone is ``phone`` (E.164), or None."""
+        return await self._find_client(phone, retry=True)
+
+    async def create_client(
+        self, *, name: str, phone: str, last_name: str | None = None
+    ) -> CrmClient:
+        """Create a client. When the answer is lost (``CrmUnavailable``) the client is looked
+        up by phone once, since the create may have gone through; otherwise the error stands."""
+        body: Record = {f.NAME: name, f.CLIENT_PHONE: phone_to_wire(phone)}
+        if last_name:
+            body[f.LAST_NAME] = last_name
+        try:
+            record = await self._api.update(f.CLIENT, body)
+        except CrmUnavailable as exc:
+            found = await self._recover(self._find_client(phone, retry=False))
+            if found is None:
+                raise
+            log.warning(
+                "impulse_create_recovered",
+                entity=f.CLIENT,
+                error=type(exc).__name__,
+                phone=mask_phone(phone),
+            )
+            return found
+        return parse_one(WireClient, record).to_domain()
+
+    async def create_booking(self, *, client_id: int, lesson: LessonRef) -> Booking:
+        """Reserve a place on ``lesson``. On a timeout or a 5xx the client's reservations for
+        that lesson are read once: if the reservation exists the create went through and it is
+        returned, else the original error is raised. Refusals: ``LessonFull``,
+        ``AlreadyBooked``, ``LessonInPast``, ``NotFound``. The lesson is not filled in."""
+        body: Record = {
+            f.RESERVATION_CLIENT: client_id,
+            f.RESERVATION_SCHEDULE: lesson.schedule_id,
+            f.RESERVATION_DATE: date_to_unix(lesson.date),
+        }
+        try:
+            record = await self._api.update(f.RESERVATION, body)
+        except (CrmTimeout, CrmServerError) as exc:
+            found = await self._recover(self._find_reservation(client_id, lesson))
+            if found is None:
+                raise
+            log.warning(
+                "impulse_create_recovered",
+                entity=f.RESERVATION,
+                error=type(exc).__name__,
+                booking_id=found.id,
+            )
+            return found
+        finally:
+            await self._invalidate()
+        return parse_one(WireReservation, record).to_domain()
+
+    async def list_bookings(
+        self, *, client_id: int, date_from: date | None = None
+    ) -> list[Booking]:
+        """The client's live reservations (on or after ``date_from``), each with its lesson
+        (None when its rule was deleted, archived or no longer covers the date), sorted by
+        date and start."""
+        columns: Columns = {f.RESERVATION_CLIENT: client_id, **_LIVE}
+        if date_from is not None:
+            columns[f.RESERVATION_DATE] = {f.RANGE_FROM: date_to_unix(date_from)}
+        records = await self._api.list_all(f.RESERVATION, columns=columns)
+        reservations = [r for r in parse_records(WireReservation, records) if not r.deleted]
+        if not reservations:
+            return []
+        rules = {
+            rule.id: rule
+            for rule in parse_records(WireSchedule, await self._api.list_all(f.SCHEDULE))
+        }
+        taken = await self._taken(
+            min(r.date for r in reservations),
+            max(r.date for r in reservations),
+            schedule_ids=sorted({r.schedule.id for r in reservations}),
+        )
+        bookings = []
+        for reservation in reservations:
+            rule = rules.get(reservation.schedule.id)
+            lesson = None
+            if rule is not None and rule.active and rule.covers(reservation.date):
+                key = (rule.id, reservation.date)
+                lesson = expand_one(rule, day=reservation.date, tz=self._tz, taken=taken[key])
+            bookings.append(reservation.to_domain(lesson))
+        bookings.sort(key=_booking_order)
+        return bookings
+
+    async def cancel_booking(self, booking_id: int) -> None:
+        """Cancel (soft-delete) a reservation. ``NotFound`` when it does not exist."""
+        try:
+            await self._api.delete(f.RESERVATION, booking_id)
+        finally:
+            await self._invalidate()
+
+    async def health_check(self) -> bool:
+        """True when a minimal ``style/list`` answers with data. Never raises."""
+        try:
+            await self._api.list_page(f.STYLE, page=1, limit=1, retry=False)
+        except CrmError as exc:
+            log.warning("impulse_health_failed", error=type(exc).__name__)
+            return False
+        return True
+
+    async def _fetch_schedule(
+        self, date_from: date, date_to: date, style_id: int | None, group_id: int | None
+    ) -> list[Lesson]:
+        rules = [
+            rule
+            for rule in await self._active_rules()
+            if (group_id is None or rule.group.id == group_id)
+            and (style_id is None or (rule.group.style and rule.group.style.id == style_id))
+        ]
+        if not rules:
+            return []
+        taken = await self._taken(date_from, date_to)
+        return expand_rules(rules, date_from=date_from, date_to=date_to, tz=self._tz, taken=taken)
+
+    async def _active_rules(self) -> list[WireSchedule]:
+        records = await self._api.list_all(f.SCHEDULE, columns=_ACTIVE)
+        return [rule for rule in parse_records(WireSchedule, records) if rule.active]
+
+    async def _taken(
+        self, date_from: date, date_to: date, *, schedule_ids: list[int] | None = None
+    ) -> Counter[tuple[int, date]]:
+        """Live reservations per ``(schedule id, date)`` in the date range."""
+        columns: Columns = {
+            f.RESERVATION_DATE: {
+                f.RANGE_FROM: date_to_unix(date_from),
+                f.RANGE_TO: date_to_unix(date_to),
+            },
+            **_LIVE,
+        }
+        if schedule_ids is not None:
+            columns[f.RESERVATION_SCHEDULE] = schedule_ids
+        records = await self._api.list_all(f.RESERVATION, columns=columns)
+        return Counter(
+            (r.schedule.id, r.date)
+            for r in parse_records(WireReservation, records)
+            if not r.deleted
+        )
+
+    async def _find_client(self, phone: str, *, retry: bool) -> CrmClient | None:
+        digits = phone_to_wire(phone)
+        if not digits:
+            return None
+        records = await self._api.list_all(f.CLIENT, columns={f.CLIENT_PHONE: digits}, retry=retry)
+        clients = parse_records(WireClient, records)
+        log.info("impulse_find_client", phone=mask_phone(phone), found=bool(clients))
+        return clients[0].to_domain() if clients else None
+
+    async def _find_reservation(self, client_id: int, lesson: LessonRef) -> Booking | None:
+        columns: Columns = {
+            f.RESERVATION_CLIENT: client_id,
+            f.RESERVATION_SCHEDULE: lesson.schedule_id,
+            f.RESERVATION_DATE: date_to_unix(lesson.date),
+            **_LIVE,
+        }
+        records = await self._api.list_all(f.RESERVATION, columns=columns, retry=False)
+        found = [r for r in parse_records(WireReservation, records) if not r.deleted]
+        return found[0].to_domain() if found else None
+
+    async def _recover(self, lookup: Awaitable[_T]) -> _T | None:
+        """Await a one-shot recovery read; its own failure means "not found"."""
+        try:
+            return await lookup
+        except CrmError as exc:
+            log.warning("impulse_recovery_failed", error=type(exc).__name__)
+            return None
+
+    async def _invalidate(self) -> None:
+        if self._cache is not None:
+            await self._cache.invalidate_schedule()
+
+    def _in_zone(self, lesson: Lesson) -> Lesson:
+        # JSON keeps only the UTC offset; give cached lessons the studio's ZoneInfo back
+        return lesson.model_copy(
+            update={
+                "start": lesson.start.astimezone(self._tz),
+                "end": lesson.end.astimezone(self._tz),
+            }
+        )
+
+
+def _booking_order(booking: Booking) -> tuple[date, float, int]:
+    # a booking whose rule is gone sorts last on its date
+    start = booking.lesson.start.timestamp() if booking.lesson else float("inf")
+    return booking.date, start, booking.id
+
+
+if TYPE_CHECKING:
+
+    def _implements_the_port(client: ImpulseClient) -> CRM:
+        return client  # mypy checks ImpulseClient against the CRM Protocol here

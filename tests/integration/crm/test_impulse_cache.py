@@ -1,0 +1,189 @@
+"""The schedule cache in front of the emulator, against real Redis and fakeredis alike:
+served without HTTP while fresh by the virtual clock, gone after its TTL, orphaned by a
+booking or a cancellation, and never a reason for a CRM call to fail."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import fakeredis
+import pytest
+import redis.asyncio as aioredis
+
+from dancebot.adapters.clock import VirtualClock
+from dancebot.adapters.crm.impulse.cache import ScheduleCache
+from dancebot.adapters.crm.impulse.client import ImpulseClient
+from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
+from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.domain.crm import LessonRef
+from dancebot.domain.errors import CrmServerError
+
+WEEK = {"date_from": date(2026, 3, 2), "date_to": date(2026, 3, 15)}
+NEXT_WED = date(2026, 3, 11)
+
+
+@pytest.fixture
+async def fake_redis() -> AsyncIterator[aioredis.Redis]:
+    fake = fakeredis.FakeAsyncRedis()
+    yield fake
+    await fake.aclose()
+
+
+@pytest.fixture(params=[pytest.param("real_redis", marks=pytest.mark.redis), "fake_redis"])
+def cache_redis(request: pytest.FixtureRequest) -> aioredis.Redis:
+    """The same tests against the real Redis and fakeredis (the embedded default)."""
+    redis: aioredis.Redis = request.getfixturevalue(request.param)
+    return redis
+
+
+@pytest.fixture
+def cache(cache_redis: aioredis.Redis, key_prefix: str) -> ScheduleCache:
+    return ScheduleCache(cache_redis, keys=RedisKeys(prefix=key_prefix))
+
+
+@pytest.fixture
+def cached_client(make_client: Callable[..., ImpulseClient], cache: ScheduleCache) -> ImpulseClient:
+    return make_client(cache=cache)
+
+
+async def test_second_schedule_is_served_without_http(
+    cached_client: ImpulseClient, crm_wire: Any
+) -> None:
+    first = await cached_client.get_schedule(**WEEK)
+    sent = len(crm_wire.calls)
+
+    second = await cached_client.get_schedule(**WEEK)
+
+    assert len(crm_wire.calls) == sent
+    assert second == first
+    assert second[0].start.tzinfo == ZoneInfo("Asia/Vladivostok")
+    other_range = await cached_client.get_schedule(date_from=WEEK["date_from"], date_to=NEXT_WED)
+    assert len(crm_wire.calls) > sent
+    assert len(other_range) == 2
+
+
+async def test_schedule_expires_after_15_virtual_minutes(
+    cached_client: ImpulseClient, crm_wire: Any, clock: VirtualClock
+) -> None:
+    await cached_client.get_schedule(**WEEK)
+    clock.advance(timedelta(minutes=14, seconds=59))
+    await cached_client.get_schedule(**WEEK)
+    assert crm_wire.count("schedule/list") == 1
+
+    clock.advance(timedelta(seconds=1))
+    await cached_client.get_schedule(**WEEK)
+
+    assert crm_wire.count("schedule/list") == 2
+
+
+async def test_a_booking_invalidates_the_schedule(
+    cached_client: ImpulseClient, crm_wire: Any
+) -> None:
+    before = await cached_client.get_schedule(**WEEK)
+    assert [lesson.free_places for lesson in before] == [11, 12]
+
+    await cached_client.create_booking(
+        client_id=500, lesson=LessonRef(schedule_id=100, date=NEXT_WED)
+    )
+    after = await cached_client.get_schedule(**WEEK)
+
+    assert [lesson.free_places for lesson in after] == [11, 11]
+    assert crm_wire.count("schedule/list") == 2
+
+
+async def test_a_cancellation_invalidates_the_schedule(cached_client: ImpulseClient) -> None:
+    assert [lesson.free_places for lesson in await cached_client.get_schedule(**WEEK)] == [11, 12]
+
+    await cached_client.cancel_booking(9000)
+
+    assert [lesson.free_places for lesson in await cached_client.get_schedule(**WEEK)] == [12, 12]
+
+
+async def test_a_failed_create_that_may_have_applied_invalidates_too(
+    cached_client: ImpulseClient, emulator_state: EmulatorState, crm_wire: Any
+) -> None:
+    await cached_client.get_schedule(**WEEK)
+    emulator_state.set_fault("down")
+    with pytest.raises(CrmServerError):
+        await cached_client.create_booking(
+            client_id=500, lesson=LessonRef(schedule_id=100, date=NEXT_WED)
+        )
+    emulator_state.set_fault("none")
+
+    await cached_client.get_schedule(**WEEK)
+
+    assert crm_wire.count("schedule/list") == 2
+
+
+async def test_groups_are_kept_an_hour(
+    cached_client: ImpulseClient, crm_wire: Any, clock: VirtualClock
+) -> None:
+    first = await cached_client.get_groups()
+    clock.advance(timedelta(minutes=59))
+    assert await cached_client.get_groups() == first
+    assert crm_wire.count("group/list") == 1
+
+    clock.advance(timedelta(minutes=1))
+
+    assert await cached_client.get_groups() == first
+    assert crm_wire.count("group/list") == 2
+
+
+async def test_a_redis_outage_does_not_fail_the_crm_call(
+    make_client: Callable[..., ImpulseClient], crm_wire: Any
+) -> None:
+    dead = aioredis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    client = make_client(cache=ScheduleCache(dead, keys=RedisKeys(prefix="unused")))
+    started = time.perf_counter()
+
+    first = await client.get_schedule(**WEEK)
+    second = await client.get_schedule(**WEEK)
+    await client.create_booking(client_id=500, lesson=LessonRef(schedule_id=100, date=NEXT_WED))
+
+    assert (
+        [lesson.free_places for lesson in first]
+        == [11, 12]
+        == [lesson.free_places for lesson in second]
+    )
+    assert crm_wire.count("schedule/list") == 2
+    assert len(await client.get_groups()) == 1
+    # one short timeout, then the cache stands aside (the booking's invalidation tries again)
+    assert time.perf_counter() - started < 3
+    await dead.aclose()
+
+
+async def test_entries_carry_a_redis_expiry_and_a_corrupt_one_is_a_miss(
+    cache: ScheduleCache, cache_redis: aioredis.Redis, clock: VirtualClock
+) -> None:
+    key = await cache.schedule_key(**WEEK)
+    assert key is not None
+    await cache.put_lessons(key, [], now=clock.now())
+    assert await cache.get_lessons(key, now=clock.now()) == []
+    assert 0 < await cache_redis.ttl(key) <= 15 * 60
+
+    await cache_redis.set(key, b"{not json")
+
+    assert await cache.get_lessons(key, now=clock.now()) is None
+
+
+async def test_an_entry_from_the_future_is_not_trusted(
+    cache: ScheduleCache, clock: VirtualClock
+) -> None:
+    key = await cache.schedule_key(**WEEK)
+    assert key is not None
+    await cache.put_lessons(key, [], now=clock.now() + timedelta(minutes=5))
+
+    assert await cache.get_lessons(key, now=clock.now()) is None
+
+
+async def test_invalidation_moves_schedule_keys_to_a_new_generation(cache: ScheduleCache) -> None:
+    before = await cache.schedule_key(**WEEK)
+    await cache.invalidate_schedule()
+    after = await cache.schedule_key(**WEEK)
+
+    assert before is not None and after is not None
+    assert before != after
