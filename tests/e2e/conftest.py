@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+from tests.conftest import POSTGRES_URL, REDIS_URL
 
 from dancebot.adapters.channels.console.channel import (
     ConsoleAdminNotifier,
@@ -23,7 +24,6 @@ from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.messages import Channel, OutboundMessage
 from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.settings import Settings
-from tests.conftest import POSTGRES_URL, REDIS_URL
 
 PROJECT = Path(__file__).resolve().parents[2]
 MONDAY_MORNING = datetime.fromisoformat("2026-03-02T10:00:00+10:00")
@@ -75,7 +75,12 @@ async def bot(postgres_database: str, key_prefix: str, tmp_path: Path) -> AsyncI
     outbox, admin = ConsoleOutbox(), ConsoleAdminNotifier()
     redis = aioredis.from_url(REDIS_URL, decode_responses=False)
     async with build_services(
-        settings, clock=clock, outbox=outbox, admin=admin, keys=RedisKeys(prefix=key_prefix), redis=redis
+        settings,
+        clock=clock,
+        outbox=outbox,
+        admin=admin,
+        keys=RedisKeys(prefix=key_prefix),
+        redis=redis,
     ) as services:
         chat = ConsoleChat(clock=clock, chat_id="1001", channel=Channel.TELEGRAM)
         yield Bot(services=services, chat=chat, outbox=outbox, admin=admin, clock=clock)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import text
-
 from tests.e2e.conftest import Bot
 
 ADDRESS = "ул. Светланская, 87"
@@ -64,8 +63,16 @@ async def test_every_message_and_attempt_is_in_the_database(bot: Bot) -> None:
     await bot.say("Мария +7 999 123-45-67")
     await bot.say("да")
     async with bot.services.db.connect() as conn:
-        directions = (await conn.execute(text("select direction from messages where chat_id='1001'"))).scalars().all()
-        attempts = (await conn.execute(text("select outcome, lesson_date, client_phone_masked from booking_attempts"))).all()
+        directions = (
+            (await conn.execute(text("select direction from messages where chat_id='1001'")))
+            .scalars()
+            .all()
+        )
+        attempts = (
+            await conn.execute(
+                text("select outcome, lesson_date, client_phone_masked from booking_attempts")
+            )
+        ).all()
     assert sorted(directions) == ["in"] * 3 + ["out"] * 3
     assert [(a[0], a[1]) for a in attempts] == [("created", date(2026, 3, 4))]
     assert attempts[0][2] == "+7999****567"

@@ -17,13 +17,29 @@ SCRIPT = [
 
 
 def _run(var_dir: Path, lines: list[str]) -> tuple[list[dict], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_URL", "DATABASE_URL", "IMPULSE_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REDIS_URL", "DATABASE_URL", "IMPULSE_"))
+    }
     env["DANCEBOT_VAR_DIR"] = str(var_dir)
     done = subprocess.run(
-        [sys.executable, "-m", "dancebot.entrypoints.cli", "chat", "--jsonl",
-         "--now", "2026-03-02T10:00:00+10:00"],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, env=env, cwd=PROJECT,
-        timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "dancebot.entrypoints.cli",
+            "chat",
+            "--jsonl",
+            "--now",
+            "2026-03-02T10:00:00+10:00",
+        ],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()], done.stderr
@@ -49,6 +65,8 @@ def test_scripted_booking_prints_receipt_and_is_not_repeated(tmp_path: Path) -> 
 
 
 def test_bad_lines_are_reported_and_skipped(tmp_path: Path) -> None:
-    out, err = _run(tmp_path, ["not json", '{"nope": 1}', '{"type": "voice"}', '{"text": "Привет"}'])
+    out, err = _run(
+        tmp_path, ["not json", '{"nope": 1}', '{"type": "voice"}', '{"text": "Привет"}']
+    )
     assert "line 1: not JSON" in err and "line 2: expected" in err
     assert "только текст" in out[0]["text"] and "Здравствуйте" in out[1]["text"]

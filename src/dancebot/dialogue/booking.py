@@ -159,7 +159,9 @@ def _take_contact_from_text(ctx: TurnContext) -> bool:
     return took
 
 
-async def _next_contact_step(ctx: TurnContext, lesson: Lesson, *, asked_again: bool = False) -> list[Reply]:
+async def _next_contact_step(
+    ctx: TurnContext, lesson: Lesson, *, asked_again: bool = False
+) -> list[Reply]:
     slots = ctx.session.slots
     ctx.session.move_to(State.COLLECTING_CONTACT, now=ctx.now)
     chosen = None if asked_again else lesson  # say which lesson was picked, once
@@ -211,7 +213,9 @@ async def on_confirm(ctx: TurnContext) -> list[Reply]:
     if not when.is_empty:  # "нет, на 19": correct the time, keep the rest
         chosen = ctx.session.slots.lesson
         if chosen is not None and when.day is None:
-            when = When(day=chosen.date, at=when.at, not_before=when.not_before, not_after=when.not_after)
+            when = When(
+                day=chosen.date, at=when.at, not_before=when.not_before, not_after=when.not_after
+            )
         return await choose_lesson(ctx, when)
     if _take_contact_from_text(ctx):
         return await _summary(ctx)
@@ -312,8 +316,13 @@ async def _record(
     crm_booking_id: int | None = None,
     error: str | None = None,
 ) -> None:
-    log.info("booking_attempt", outcome=outcome, schedule_id=lesson.schedule_id,
-             lesson_date=str(lesson.date), phone=mask_phone(ctx.session.slots.client_phone))
+    log.info(
+        "booking_attempt",
+        outcome=outcome,
+        schedule_id=lesson.schedule_id,
+        lesson_date=str(lesson.date),
+        phone=mask_phone(ctx.session.slots.client_phone),
+    )
     await ctx.deps.audit.record_booking_attempt(
         BookingAttemptRecord(
             trace_id=ctx.message.trace_id,

@@ -35,10 +35,14 @@ class ConversationEngine:
             session = await deps.sessions.load(message.channel, message.chat_id)
             session = session or Session.start(message.channel, message.chat_id, now=now)
             state_before = session.state
-            await self._audit(message, "in", message.text or f"<{message.message_type.value}>", session)
+            await self._audit(
+                message, "in", message.text or f"<{message.message_type.value}>", session
+            )
             replies = await self._replies(message, session)
             if session.state != state_before:
-                log.info("fsm_transition", state_from=state_before.value, state_to=session.state.value)
+                log.info(
+                    "fsm_transition", state_from=state_before.value, state_to=session.state.value
+                )
             for reply in replies:
                 session.remember("bot", reply.text, now=deps.clock.now())
             await deps.sessions.save(session)

@@ -69,7 +69,9 @@ def offered(lesson: Lesson, label: str) -> OfferedLesson:
 
 
 def find(lessons: Sequence[Lesson], ref: LessonRef) -> Lesson | None:
-    return next((x for x in lessons if x.schedule_id == ref.schedule_id and x.date == ref.date), None)
+    return next(
+        (x for x in lessons if x.schedule_id == ref.schedule_id and x.date == ref.date), None
+    )
 
 
 def parse_lesson_payload(payload: str) -> LessonRef | None:

@@ -23,7 +23,10 @@ class InboundPipeline:
     async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
         """The replies to ``message``; none when it is a re-delivered duplicate."""
         if not await self._dedup.first_seen(message.channel, message.message_id):
-            log.info("inbound_duplicate_dropped", message_id=message.message_id,
-                     trace_id=message.trace_id)
+            log.info(
+                "inbound_duplicate_dropped",
+                message_id=message.message_id,
+                trace_id=message.trace_id,
+            )
             return []
         return await self._engine.handle(message)

@@ -55,9 +55,7 @@ def schedule(service_name: str, lessons: Sequence[Lesson], *, limit: int = 6) ->
     lines = [f"{service_name}, ближайшие занятия:"]
     for lesson in lessons[:limit]:
         places = "мест нет" if lesson.is_full else f"мест: {lesson.free_places}"
-        lines.append(
-            f"{short_day(lesson.date)} {hhmm(lesson.start)}–{hhmm(lesson.end)} ({places})"
-        )
+        lines.append(f"{short_day(lesson.date)} {hhmm(lesson.start)}–{hhmm(lesson.end)} ({places})")
     lines.append("Записать вас?")
     return Reply("\n".join(lines), (Button(title="Записаться", payload="book"),))
 
@@ -69,7 +67,9 @@ def no_lessons(service_name: str) -> Reply:
     )
 
 
-def offer_lessons(service_name: str, lessons: Sequence[Lesson], *, intro: str | None = None) -> Reply:
+def offer_lessons(
+    service_name: str, lessons: Sequence[Lesson], *, intro: str | None = None
+) -> Reply:
     head = intro or f"Ближайшие занятия {service_name}:"
     lines = [head]
     for lesson in lessons:
@@ -78,7 +78,10 @@ def offer_lessons(service_name: str, lessons: Sequence[Lesson], *, intro: str | 
     return Reply(
         "\n".join(lines),
         tuple(
-            Button(title=f"{short_day(x.date)} {hhmm(x.start)}", payload=f"lesson:{x.schedule_id}:{x.date}")
+            Button(
+                title=f"{short_day(x.date)} {hhmm(x.start)}",
+                payload=f"lesson:{x.schedule_id}:{x.date}",
+            )
             for x in lessons
         ),
     )
@@ -140,8 +143,10 @@ def already_booked() -> Reply:
 
 def lesson_full(service_name: str, alternatives: Sequence[Lesson]) -> Reply:
     if not alternatives:
-        return Reply("На это время мест нет, а других свободных занятий рядом не нашла. "
-                     "Уточню у администратора и напишу!")
+        return Reply(
+            "На это время мест нет, а других свободных занятий рядом не нашла. "
+            "Уточню у администратора и напишу!"
+        )
     return offer_lessons(service_name, alternatives, intro="На это время мест уже нет. Есть места:")
 
 
@@ -154,7 +159,9 @@ def lesson_in_past(service_name: str, alternatives: Sequence[Lesson]) -> Reply:
 def schedule_changed(service_name: str, alternatives: Sequence[Lesson]) -> Reply:
     if not alternatives:
         return Reply("Расписание изменилось. Уточню у администратора и напишу!")
-    return offer_lessons(service_name, alternatives, intro="Расписание изменилось. Актуальные занятия:")
+    return offer_lessons(
+        service_name, alternatives, intro="Расписание изменилось. Актуальные занятия:"
+    )
 
 
 def crm_unavailable_booking() -> Reply:
@@ -196,4 +203,6 @@ def resume_booking() -> Reply:
 
 
 def internal_error() -> Reply:
-    return Reply("Извините, у меня что-то сломалось. Передала ваш вопрос администратору — он напишет!")
+    return Reply(
+        "Извините, у меня что-то сломалось. Передала ваш вопрос администратору — он напишет!"
+    )

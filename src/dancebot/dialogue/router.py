@@ -11,7 +11,12 @@ from dancebot.kb.schema import Service
 from dancebot.nlu.intents import Intent, detect_intents
 
 BOOKING_STATES = frozenset(
-    {State.COLLECTING_GROUP, State.COLLECTING_DATETIME, State.COLLECTING_CONTACT, State.CONFIRM_BOOKING}
+    {
+        State.COLLECTING_GROUP,
+        State.COLLECTING_DATETIME,
+        State.COLLECTING_CONTACT,
+        State.CONFIRM_BOOKING,
+    }
 )
 _QUESTIONS = frozenset({Intent.PRICE, Intent.SCHEDULE, Intent.INFO})
 
@@ -45,21 +50,29 @@ async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None
     return await consult.answer_or_escalate(ctx)
 
 
-async def _in_booking(ctx: TurnContext, intents: list[Intent], service: Service | None) -> list[Reply]:
+async def _in_booking(
+    ctx: TurnContext, intents: list[Intent], service: Service | None
+) -> list[Reply]:
     state = ctx.session.state
     top = intents[0]
     if top in _QUESTIONS and Intent.BOOKING not in intents:
         # a question mid-booking: answer it, then come back to the booking (RFC §7.2)
-        answer = consult.prices(ctx, service or _slot_service(ctx)) if top == Intent.PRICE else (
-            await consult.schedule(ctx, service or _slot_service(ctx))
-            if top == Intent.SCHEDULE
-            else await consult.answer_or_escalate(ctx)
+        answer = (
+            consult.prices(ctx, service or _slot_service(ctx))
+            if top == Intent.PRICE
+            else (
+                await consult.schedule(ctx, service or _slot_service(ctx))
+                if top == Intent.SCHEDULE
+                else await consult.answer_or_escalate(ctx)
+            )
         )
         return [*answer, R.resume_booking()]
     if service is not None and service.id != ctx.session.slots.service_id:
         return await booking.start(ctx, service)
     if state == State.COLLECTING_GROUP:
-        return await booking.start(ctx, service) if service else [R.ask_service(ctx.deps.kb.services)]
+        return (
+            await booking.start(ctx, service) if service else [R.ask_service(ctx.deps.kb.services)]
+        )
     if state == State.COLLECTING_DATETIME:
         return await booking.on_datetime(ctx)
     if state == State.COLLECTING_CONTACT:

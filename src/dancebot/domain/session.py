@@ -54,7 +54,9 @@ class Session(BaseModel):
 
     @classmethod
     def start(cls, channel: Channel, chat_id: str, *, now: datetime) -> Session:
-        return cls(channel=channel, chat_id=chat_id, created_at=now, updated_at=now, state_since=now)
+        return cls(
+            channel=channel, chat_id=chat_id, created_at=now, updated_at=now, state_since=now
+        )
 
     def move_to(self, target: State, *, now: datetime) -> None:
         """Change state through the transition table (raises ``IllegalTransition``)."""

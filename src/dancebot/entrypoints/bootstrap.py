@@ -105,13 +105,28 @@ async def build_services(
     )
     engine = ConversationEngine(deps, outbox=outbox)
     pipeline = InboundPipeline(engine, dedup=RedisInboundDedup(redis, keys=keys))
-    log.info("services_ready", studio=kb.studio.name, crm="emulator" if emulator else "impulse",
-             redis="embedded" if settings.redis_url is None else "server",
-             database=url.split(":", 1)[0])
+    log.info(
+        "services_ready",
+        studio=kb.studio.name,
+        crm="emulator" if emulator else "impulse",
+        redis="embedded" if settings.redis_url is None else "server",
+        database=url.split(":", 1)[0],
+    )
     try:
-        yield Services(settings=settings, kb=kb, clock=clock, redis=redis, keys=keys, db=db,
-                       audit=audit, crm=crm, deps=deps, engine=engine, pipeline=pipeline,
-                       emulator=emulator)
+        yield Services(
+            settings=settings,
+            kb=kb,
+            clock=clock,
+            redis=redis,
+            keys=keys,
+            db=db,
+            audit=audit,
+            crm=crm,
+            deps=deps,
+            engine=engine,
+            pipeline=pipeline,
+            emulator=emulator,
+        )
     finally:
         await http.aclose()
         await db.dispose()
@@ -128,11 +143,15 @@ def _impulse_settings(settings: Settings) -> ImpulseSettings:
     )
 
 
-def _crm_http(settings: Settings, *, clock: Clock) -> tuple[EmulatorState | None, httpx.AsyncClient]:
+def _crm_http(
+    settings: Settings, *, clock: Clock
+) -> tuple[EmulatorState | None, httpx.AsyncClient]:
     timeout = httpx.Timeout(settings.impulse_timeout_seconds)
     if settings.impulse_base_url:
         return None, httpx.AsyncClient(base_url=settings.impulse_base_url, timeout=timeout)
     state = embedded_emulator(settings, clock=clock)
     return state, httpx.AsyncClient(
-        transport=emulator_transport(state, settings), base_url="http://impulse-emulator", timeout=timeout
+        transport=emulator_transport(state, settings),
+        base_url="http://impulse-emulator",
+        timeout=timeout,
     )

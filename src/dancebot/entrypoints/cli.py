@@ -12,7 +12,11 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from dancebot.adapters.channels.console.channel import ConsoleAdminNotifier, ConsoleChat, ConsoleOutbox
+from dancebot.adapters.channels.console.channel import (
+    ConsoleAdminNotifier,
+    ConsoleChat,
+    ConsoleOutbox,
+)
 from dancebot.adapters.channels.console.render import render_admin, render_bot
 from dancebot.adapters.clock import SystemClock, VirtualClock
 from dancebot.domain.messages import Channel, MessageType, OutboundMessage, UnifiedMessage
@@ -41,15 +45,23 @@ def kb_validate(path: Annotated[Path, typer.Argument(help="the knowledge-base YA
 
 @app.command()
 def chat(
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="JSON lines in and out, for scripts")] = False,
-    channel: Annotated[Channel, typer.Option(help="which channel to pretend to be")] = Channel.CONSOLE,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="JSON lines in and out, for scripts")
+    ] = False,
+    channel: Annotated[
+        Channel, typer.Option(help="which channel to pretend to be")
+    ] = Channel.CONSOLE,
     chat_id: Annotated[str, typer.Option(help="the chat's id")] = "console",
     name: Annotated[str | None, typer.Option(help="the name the channel reports")] = None,
-    phone: Annotated[str | None, typer.Option(help="the sender's phone (as WhatsApp gives it)")] = None,
+    phone: Annotated[
+        str | None, typer.Option(help="the sender's phone (as WhatsApp gives it)")
+    ] = None,
     now: Annotated[
         datetime | None,
-        typer.Option(help="pretend it is this moment (ISO 8601 with offset), for repeatable scripts",
-                     formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"]),
+        typer.Option(
+            help="pretend it is this moment (ISO 8601 with offset), for repeatable scripts",
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z"],
+        ),
     ] = None,
 ) -> None:
     """Talk to the bot in the terminal (embedded defaults unless the environment says otherwise).
@@ -58,29 +70,59 @@ def chat(
     one line {"text": ..., "buttons": [...]} per bot message to stdout.
     """
     settings = Settings()
-    configure_logging(fmt=settings.log_format, level="WARNING" if settings.log_level == "INFO" else settings.log_level)
+    configure_logging(
+        fmt=settings.log_format,
+        level="WARNING" if settings.log_level == "INFO" else settings.log_level,
+    )
     try:
         clock: Clock = VirtualClock(now) if now else SystemClock()
-        asyncio.run(_chat(settings, clock=clock, jsonl=jsonl, channel=channel, chat_id=chat_id,
-                          name=name, phone=phone))
+        asyncio.run(
+            _chat(
+                settings,
+                clock=clock,
+                jsonl=jsonl,
+                channel=channel,
+                chat_id=chat_id,
+                name=name,
+                phone=phone,
+            )
+        )
     except KnowledgeBaseError as exc:
-        err.print(f"[red]The knowledge base is invalid; not starting.[/red]\n{exc}", highlight=False)
+        err.print(
+            f"[red]The knowledge base is invalid; not starting.[/red]\n{exc}", highlight=False
+        )
         raise typer.Exit(2) from exc
 
 
-async def _chat(settings: Settings, *, clock: Clock, jsonl: bool, channel: Channel, chat_id: str,
-                name: str | None, phone: str | None) -> None:
+async def _chat(
+    settings: Settings,
+    *,
+    clock: Clock,
+    jsonl: bool,
+    channel: Channel,
+    chat_id: str,
+    name: str | None,
+    phone: str | None,
+) -> None:
     outbox, admin = ConsoleOutbox(), ConsoleAdminNotifier()
     async with build_services(settings, clock=clock, outbox=outbox, admin=admin) as services:
-        chat_ = ConsoleChat(clock=clock, chat_id=chat_id, sender_name=name, sender_phone=phone, channel=channel)
+        chat_ = ConsoleChat(
+            clock=clock, chat_id=chat_id, sender_name=name, sender_phone=phone, channel=channel
+        )
         if jsonl:
             await _jsonl_loop(services, chat_, outbox, admin, sys.stdin, sys.stdout)
         else:
             await _interactive_loop(services, chat_, outbox, admin)
 
 
-async def _jsonl_loop(services: Services, chat_: ConsoleChat, outbox: ConsoleOutbox,
-                      admin: ConsoleAdminNotifier, stdin: TextIO, stdout: TextIO) -> None:
+async def _jsonl_loop(
+    services: Services,
+    chat_: ConsoleChat,
+    outbox: ConsoleOutbox,
+    admin: ConsoleAdminNotifier,
+    stdin: TextIO,
+    stdout: TextIO,
+) -> None:
     for number, line in enumerate(stdin, start=1):
         if not line.strip():
             continue
@@ -89,8 +131,13 @@ async def _jsonl_loop(services: Services, chat_: ConsoleChat, outbox: ConsoleOut
             continue
         replies = await _turn(services, chat_, outbox, message)
         for reply in replies:
-            stdout.write(json.dumps({"text": reply.text, "buttons": [b.title for b in reply.buttons]},
-                                    ensure_ascii=False) + "\n")
+            stdout.write(
+                json.dumps(
+                    {"text": reply.text, "buttons": [b.title for b in reply.buttons]},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
         for text in admin.drain():
             err.print(f"[admin chat] {text}", highlight=False, markup=False)
         stdout.flush()
@@ -100,22 +147,26 @@ def _jsonl_message(chat_: ConsoleChat, line: str, number: int) -> UnifiedMessage
     try:
         data = json.loads(line)
     except json.JSONDecodeError:
-        err.print(f"line {number}: not JSON, skipped (expected {{\"text\": \"...\"}})", markup=False)
+        err.print(f'line {number}: not JSON, skipped (expected {{"text": "..."}})', markup=False)
         return None
     if isinstance(data, dict) and isinstance(data.get("text"), str):
         return chat_.message(data["text"])
     if isinstance(data, dict) and data.get("type") in {t.value for t in MessageType}:
         return chat_.non_text(MessageType(data["type"]))
-    err.print(f"line {number}: expected {{\"text\": \"...\"}} or {{\"type\": \"voice\"}}, skipped",
-              markup=False)
+    err.print(
+        f'line {number}: expected {{"text": "..."}} or {{"type": "voice"}}, skipped', markup=False
+    )
     return None
 
 
-async def _interactive_loop(services: Services, chat_: ConsoleChat, outbox: ConsoleOutbox,
-                            admin: ConsoleAdminNotifier) -> None:
+async def _interactive_loop(
+    services: Services, chat_: ConsoleChat, outbox: ConsoleOutbox, admin: ConsoleAdminNotifier
+) -> None:
     out = Console()
-    out.print(f"[bold]{services.kb.studio.name}[/bold] — чат с ботом. "
-              "Кнопки: напишите номер или название. /voice — голосовое, /quit — выход.\n")
+    out.print(
+        f"[bold]{services.kb.studio.name}[/bold] — чат с ботом. "
+        "Кнопки: напишите номер или название. /voice — голосовое, /quit — выход.\n"
+    )
     loop = asyncio.get_running_loop()
     while True:
         try:
@@ -124,15 +175,18 @@ async def _interactive_loop(services: Services, chat_: ConsoleChat, outbox: Cons
             break
         if line.strip() in ("/quit", "/exit"):
             break
-        message = chat_.non_text(MessageType.VOICE) if line.strip() == "/voice" else chat_.message(line)
+        message = (
+            chat_.non_text(MessageType.VOICE) if line.strip() == "/voice" else chat_.message(line)
+        )
         for reply in await _turn(services, chat_, outbox, message):
             render_bot(out, reply)
         for text in admin.drain():
             render_admin(out, text)
 
 
-async def _turn(services: Services, chat_: ConsoleChat, outbox: ConsoleOutbox,
-                message: UnifiedMessage) -> list[OutboundMessage]:
+async def _turn(
+    services: Services, chat_: ConsoleChat, outbox: ConsoleOutbox, message: UnifiedMessage
+) -> list[OutboundMessage]:
     await services.pipeline.handle(message)
     replies = outbox.drain()
     chat_.saw(replies)
@@ -146,15 +200,21 @@ def emulator(
     ),
     port: Annotated[int, typer.Option(help="TCP port")] = 8081,
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
-    api_key: Annotated[str, typer.Option(envvar="IMPULSE_API_KEY", help="the key clients must send")] = "emulator-key",
+    api_key: Annotated[
+        str, typer.Option(envvar="IMPULSE_API_KEY", help="the key clients must send")
+    ] = "emulator-key",
     api_path: Annotated[str, typer.Option(envvar="IMPULSE_API_PATH")] = "/api/public",
-    state_file: Annotated[Path | None, typer.Option(help="keep the state in this JSON file")] = None,
+    state_file: Annotated[
+        Path | None, typer.Option(help="keep the state in this JSON file")
+    ] = None,
 ) -> None:
     """Serve the Impulse CRM emulator over HTTP (the same API the real client speaks)."""
     from dancebot.adapters.crm.impulse.emulator.server import run_emulator
 
     configure_logging()
-    run_emulator(seed=seed, host=host, port=port, api_key=api_key, api_path=api_path, state_file=state_file)
+    run_emulator(
+        seed=seed, host=host, port=port, api_key=api_key, api_path=api_path, state_file=state_file
+    )
 
 
 def main() -> None:

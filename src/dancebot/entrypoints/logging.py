@@ -13,7 +13,9 @@ import structlog
 
 from dancebot.nlu.phone import mask_phone
 
-_PHONE_LIKE = re.compile(r"(?<![\w/])\+?[78][\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)")
+_PHONE_LIKE = re.compile(
+    r"(?<![\w/])\+?[78][\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)"
+)
 _SECRET_KEYS = re.compile(r"(authorization|api_key|apikey|token|secret|password|cookie)", re.I)
 
 
@@ -34,8 +36,10 @@ def configure_logging(*, fmt: str = "auto", level: str = "INFO", stream: Any = N
     """Idempotent. ``fmt``: json | console | auto (console when the stream is a terminal)."""
     out = stream or sys.stderr
     use_json = fmt == "json" or (fmt == "auto" and not out.isatty())
-    renderer: Any = structlog.processors.JSONRenderer(ensure_ascii=False) if use_json else (
-        structlog.dev.ConsoleRenderer(colors=out.isatty())
+    renderer: Any = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if use_json
+        else (structlog.dev.ConsoleRenderer(colors=out.isatty()))
     )
     structlog.configure(
         processors=[

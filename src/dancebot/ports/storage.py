@@ -37,7 +37,9 @@ class ClientProfile(BaseModel):
 class ProfileStore(Protocol):
     async def load_profile(self, channel: Channel, chat_id: str) -> ClientProfile | None: ...
 
-    async def save_profile(self, channel: Channel, chat_id: str, profile: ClientProfile) -> None: ...
+    async def save_profile(
+        self, channel: Channel, chat_id: str, profile: ClientProfile
+    ) -> None: ...
 
 
 class IdempotencyGuard(Protocol):

@@ -19,5 +19,12 @@ def render_bot(console: Console, message: OutboundMessage) -> None:
 
 
 def render_admin(console: Console, text: str) -> None:
-    console.print(Panel(Text(text), title="чат администратора", title_align="left",
-                        border_style="yellow", expand=False))
+    console.print(
+        Panel(
+            Text(text),
+            title="чат администратора",
+            title_align="left",
+            border_style="yellow",
+            expand=False,
+        )
+    )
