@@ -129,6 +129,7 @@ async def build_services(
         )
     finally:
         await http.aclose()
+        await audit.flush()  # audit writes still under way are not lost at shutdown
         await db.dispose()
         await redis.aclose()
 

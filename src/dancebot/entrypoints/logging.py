@@ -11,24 +11,17 @@ from typing import Any
 
 import structlog
 
-from dancebot.nlu.phone import mask_phone
+from dancebot.domain.privacy import mask_phones_in_value
 
-_PHONE_LIKE = re.compile(
-    r"(?<![\w/])\+?[78][\s\-()]*\d{3}[\s\-()]*\d{3}[\s\-]*\d{2}[\s\-]*\d{2}(?!\d)"
-)
 _SECRET_KEYS = re.compile(r"(authorization|api_key|apikey|token|secret|password|cookie)", re.I)
-
-
-def mask_text(value: str) -> str:
-    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), value)
 
 
 def _scrub(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event):
         if _SECRET_KEYS.search(key):
             event[key] = "***"
-        elif isinstance(event[key], str):
-            event[key] = mask_text(event[key])
+        elif isinstance(event[key], str | dict | list | tuple):
+            event[key] = mask_phones_in_value(event[key], key=key)
     return event
 
 

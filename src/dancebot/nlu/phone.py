@@ -6,6 +6,16 @@ import re
 
 import phonenumbers
 
+from dancebot.domain.privacy import mask_phone
+
+__all__ = [
+    "display_phone",
+    "find_phone",
+    "looks_like_phone_attempt",
+    "mask_phone",
+    "normalize_phone",
+]
+
 # A run of digits with the separators people type: +7 (999) 123-45-67, 8 999 1234567, 89991234567
 _CANDIDATE = re.compile(r"(?:\+|\b)[\d][\d\s()\-]{8,18}\d")
 
@@ -42,13 +52,3 @@ def display_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def mask_phone(phone: str | None) -> str:
-    """Contract §18: ``+7999****567``. Anything phone-like is masked; None → ``-``."""
-    if not phone:
-        return "-"
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 7:
-        return "****"
-    return f"+{digits[:4]}****{digits[-3:]}"

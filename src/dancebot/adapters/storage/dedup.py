@@ -11,7 +11,9 @@ DEDUP_WINDOW_SECONDS = 300
 
 
 class RedisInboundDedup:
-    def __init__(self, redis: Redis, *, keys: RedisKeys, window_seconds: int = DEDUP_WINDOW_SECONDS) -> None:
+    def __init__(
+        self, redis: Redis, *, keys: RedisKeys, window_seconds: int = DEDUP_WINDOW_SECONDS
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._window = window_seconds

@@ -1,0 +1,1 @@
+"""The audit database (contract §17): SQLAlchemy models, engine, Alembic upgrade, audit log."""

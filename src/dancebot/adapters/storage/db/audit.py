@@ -1,0 +1,246 @@
+"""The audit log in SQL (contract §17): messages, booking attempts, tool and LLM calls, errors.
+
+Writing down what happened must never break what is happening: each write is its own short
+transaction with a time limit, and a failed write is logged, counted and swallowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import structlog
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dancebot.adapters.storage.db.models import (
+    Base,
+    BookingAttemptRow,
+    ErrorRow,
+    LlmCallRow,
+    MessageRow,
+    ToolCallRow,
+)
+from dancebot.domain.messages import Channel
+from dancebot.domain.privacy import (
+    mask_phone,
+    mask_phones_in_text,
+    mask_phones_in_value,
+)
+from dancebot.ports.audit import (
+    BookingAttemptRecord,
+    ErrorRecord,
+    LlmCallRecord,
+    MessageRecord,
+    ToolCallRecord,
+)
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_WRITE_TIMEOUT_SECONDS = 2.0
+_PG_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 30000"  # milliseconds
+_LOGGED_ERROR_CHARS = 300
+
+
+class SqlAuditLog:
+    """The ``AuditLog`` port over SQLAlchemy (PostgreSQL or SQLite).
+
+    The ``record_*`` methods never raise and return within ``write_timeout_seconds``: a
+    database that is down or missing its tables costs the audit row, which is logged as
+    ``audit_write_failed`` and counted in ``failed_writes``; a slow one gets the row later
+    (``audit_write_slow`` is logged, the write goes on in the background, see ``flush``).
+    Phones in message texts, tool arguments and error messages are masked before they are
+    written. The query helpers
+    (``count_messages``, ``messages``, ``booking_attempts``) do raise SQLAlchemy errors.
+    """
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        *,
+        write_timeout_seconds: float = DEFAULT_WRITE_TIMEOUT_SECONDS,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._write_timeout_seconds = write_timeout_seconds
+        self._failed_writes = 0
+        self._pending: set[asyncio.Task[None]] = set()
+
+    @property
+    def failed_writes(self) -> int:
+        """Audit rows lost since start (for /health and metrics)."""
+        return self._failed_writes
+
+    async def record_message(self, record: MessageRecord) -> None:
+        row = MessageRow(
+            trace_id=record.trace_id,
+            channel=str(record.channel),
+            chat_id=record.chat_id,
+            direction=record.direction,
+            message_id=record.message_id,
+            message_type=record.message_type,
+            text=mask_phones_in_text(record.text),
+            state=record.state,
+            created_at=record.at,
+        )
+        await self._write(row, trace_id=record.trace_id)
+
+    async def record_booking_attempt(self, record: BookingAttemptRecord) -> None:
+        row = BookingAttemptRow(
+            trace_id=record.trace_id,
+            channel=str(record.channel),
+            chat_id=record.chat_id,
+            fingerprint=record.fingerprint,
+            schedule_id=record.schedule_id,
+            lesson_date=record.lesson_date,
+            client_phone_masked=mask_phone(record.client_phone_masked),
+            outcome=record.outcome,
+            crm_booking_id=record.crm_booking_id,
+            error=_masked_or_none(record.error),
+            created_at=record.at,
+        )
+        await self._write(row, trace_id=record.trace_id)
+
+    async def record_tool_call(self, record: ToolCallRecord) -> None:
+        arguments = mask_phones_in_value(dict(record.arguments))
+        row = ToolCallRow(
+            trace_id=record.trace_id,
+            tool=record.tool,
+            # Round trip through JSON so a date or Decimal becomes text instead of failing.
+            arguments=json.loads(json.dumps(arguments, default=str, ensure_ascii=False)),
+            outcome=record.outcome,
+            latency_ms=record.latency_ms,
+            error=_masked_or_none(record.error),
+            created_at=record.at,
+        )
+        await self._write(row, trace_id=record.trace_id)
+
+    async def record_llm_call(self, record: LlmCallRecord) -> None:
+        row = LlmCallRow(
+            trace_id=record.trace_id,
+            provider=record.provider,
+            model=record.model,
+            prompt_tokens=record.prompt_tokens,
+            completion_tokens=record.completion_tokens,
+            cost_usd=record.cost_usd,
+            latency_ms=record.latency_ms,
+            outcome=record.outcome,
+            created_at=record.at,
+        )
+        await self._write(row, trace_id=record.trace_id)
+
+    async def record_error(self, record: ErrorRecord) -> None:
+        row = ErrorRow(
+            trace_id=record.trace_id,
+            component=record.component,
+            error_type=record.error_type,
+            message=mask_phones_in_text(record.message),
+            created_at=record.at,
+        )
+        await self._write(row, trace_id=record.trace_id)
+
+    async def count_messages(self, chat_id: str | None = None) -> int:
+        """Messages recorded, in one chat or in all."""
+        query = select(func.count()).select_from(MessageRow)
+        if chat_id is not None:
+            query = query.where(MessageRow.chat_id == chat_id)
+        async with self._sessionmaker() as session:
+            return int((await session.execute(query)).scalar_one())
+
+    async def messages(
+        self, *, chat_id: str | None = None, trace_id: str | None = None
+    ) -> list[MessageRecord]:
+        """Recorded messages (texts as stored, i.e. masked), oldest first, filtered by chat
+        and/or trace."""
+        query = select(MessageRow).order_by(MessageRow.id)
+        if chat_id is not None:
+            query = query.where(MessageRow.chat_id == chat_id)
+        if trace_id is not None:
+            query = query.where(MessageRow.trace_id == trace_id)
+        async with self._sessionmaker() as session:
+            rows = (await session.scalars(query)).all()
+        return [_message_record(row) for row in rows]
+
+    async def booking_attempts(self, chat_id: str | None = None) -> list[BookingAttemptRecord]:
+        """Recorded booking attempts, oldest first, in one chat or in all."""
+        query = select(BookingAttemptRow).order_by(BookingAttemptRow.id)
+        if chat_id is not None:
+            query = query.where(BookingAttemptRow.chat_id == chat_id)
+        async with self._sessionmaker() as session:
+            rows = (await session.scalars(query)).all()
+        return [_booking_attempt_record(row) for row in rows]
+
+    async def flush(self, *, timeout_seconds: float = 10.0) -> int:
+        """Wait for writes still running in the background (at shutdown, in tests); returns
+        how many are still running after ``timeout_seconds``."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=timeout_seconds)
+        return len(self._pending)
+
+    async def _write(self, row: Base, *, trace_id: str | None) -> None:
+        # The insert runs as its own task: when the database is slow the caller stops waiting
+        # after the time limit and the row is still written once the database answers.
+        # (Cancelling it instead would not help: SQLAlchemy shields the rollback, which then
+        # waits for the very statement that is stuck.)
+        task = asyncio.create_task(self._insert(row, trace_id=trace_id))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        done, _ = await asyncio.wait({task}, timeout=self._write_timeout_seconds)
+        if not done:
+            log.warning(
+                "audit_write_slow",
+                table=row.__tablename__,
+                trace_id=trace_id,
+                waited_seconds=self._write_timeout_seconds,
+            )
+
+    async def _insert(self, row: Base, *, trace_id: str | None) -> None:
+        try:
+            async with self._sessionmaker.begin() as session:
+                if session.get_bind().dialect.name == "postgresql":
+                    # Bounds how long a stuck write holds a pooled connection.
+                    await session.execute(text(_PG_STATEMENT_TIMEOUT))
+                session.add(row)
+        except Exception as exc:  # the conversation must go on whatever the database does
+            self._failed_writes += 1
+            log.warning(
+                "audit_write_failed",
+                table=row.__tablename__,
+                trace_id=trace_id,
+                error_type=type(exc).__name__,
+                error=mask_phones_in_text(str(exc))[:_LOGGED_ERROR_CHARS],
+                failed_writes=self._failed_writes,
+            )
+
+
+def _masked_or_none(text: str | None) -> str | None:
+    return None if text is None else mask_phones_in_text(text)
+
+
+def _message_record(row: MessageRow) -> MessageRecord:
+    return MessageRecord(
+        trace_id=row.trace_id,
+        channel=Channel(row.channel),
+        chat_id=row.chat_id,
+        direction=row.direction,
+        text=row.text,
+        at=row.created_at,
+        message_id=row.message_id,
+        message_type=row.message_type,
+        state=row.state,
+    )
+
+
+def _booking_attempt_record(row: BookingAttemptRow) -> BookingAttemptRecord:
+    return BookingAttemptRecord(
+        trace_id=row.trace_id,
+        channel=Channel(row.channel),
+        chat_id=row.chat_id,
+        fingerprint=row.fingerprint,
+        schedule_id=row.schedule_id,
+        lesson_date=row.lesson_date,
+        client_phone_masked=row.client_phone_masked,
+        outcome=row.outcome,
+        at=row.created_at,
+        crm_booking_id=row.crm_booking_id,
+        error=row.error,
+    )

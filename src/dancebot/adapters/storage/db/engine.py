@@ -1,0 +1,61 @@
+"""The audit database's URL, engine and session factory (PostgreSQL, or SQLite by default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+DEFAULT_SQLITE_NAME = "dancebot.db"
+
+# Plain driver names operators write, mapped to the async drivers this code runs on.
+_ASYNC_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def database_url(url: str | None, *, var_dir: Path) -> str:
+    """The async SQLAlchemy URL to use.
+
+    None → a SQLite file ``{var_dir}/dancebot.db`` (the folder is created; ``OSError`` when it
+    cannot be). ``postgres://``/``postgresql://`` → ``postgresql+asyncpg://``, ``sqlite://`` →
+    ``sqlite+aiosqlite://``; other URLs are returned unchanged. A malformed URL raises
+    ``sqlalchemy.exc.ArgumentError``.
+    """
+    if url is None:
+        folder = var_dir.expanduser().resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{folder / DEFAULT_SQLITE_NAME}"
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        return url
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, connect_timeout_seconds: float = 10.0) -> AsyncEngine:
+    """An async engine for ``url`` (already passed through ``database_url``). Connects lazily:
+    an unreachable server fails on first use, not here. Statement parameters are kept out of
+    exception messages, since they hold message texts. A PostgreSQL server that does not answer
+    fails a connection attempt after ``connect_timeout_seconds`` (asyncpg would wait 60 s)."""
+    connect_args: dict[str, object] = {}
+    if make_url(url).get_backend_name() == "postgresql":
+        connect_args["timeout"] = connect_timeout_seconds
+    return create_async_engine(
+        url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded rows usable after commit (no lazy reload on attribute access,
+    which async sessions cannot do)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,64 @@
+"""Bring the audit database's schema up to date at start (``alembic upgrade head``)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+SCRIPT_LOCATION = "dancebot.adapters.storage:migrations"
+# Any constant works; it only has to be the same in every process migrating this database.
+_PG_ADVISORY_LOCK_KEY = 0x64616E6365  # "dance"
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for the packaged migrations, needing no ``alembic.ini``."""
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    # ConfigParser would read "%" in a password as interpolation.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade_database(url: str, *, revision: str = "head") -> None:
+    """Apply every migration not yet applied; a database already at ``revision`` is left
+    untouched, so this is safe at every start.
+
+    ``url`` is an async SQLAlchemy URL (see ``engine.database_url``). On PostgreSQL an advisory
+    lock makes processes starting together (app and worker) migrate one after the other.
+    Raises SQLAlchemy/driver errors when the database is unreachable and
+    ``alembic.util.CommandError`` for an unknown revision; a failed migration is rolled back
+    where the database allows (PostgreSQL: entirely; SQLite: DDL is not transactional).
+    """
+    await _run(url, "upgrade", revision)
+
+
+async def downgrade_database(url: str, *, revision: str = "base") -> None:
+    """Undo migrations down to ``revision`` (``base``: drop every audit table). For tests and
+    operators; the app never calls it."""
+    await _run(url, "downgrade", revision)
+
+
+async def _run(url: str, direction: str, revision: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_ADVISORY_LOCK_KEY}
+                )
+            await connection.run_sync(_run_command, url, direction, revision)
+    finally:
+        await engine.dispose()
+
+
+def _run_command(connection: Connection, url: str, direction: str, revision: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection  # env.py runs on it, in this transaction
+    if direction == "upgrade":
+        command.upgrade(config, revision)
+    else:
+        command.downgrade(config, revision)
