@@ -22,7 +22,7 @@ class InboundPipeline:
 
     async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
         """The replies to ``message``; none when it is a re-delivered duplicate."""
-        if not await self._dedup.first_seen(message.channel, message.message_id):
+        if not await self._dedup.first_seen(message.channel, message.dedup_key):
             log.info(
                 "inbound_duplicate_dropped",
                 message_id=message.message_id,

@@ -48,6 +48,13 @@ class UnifiedMessage(BaseModel):
     trace_id: str = Field(default_factory=new_trace_id)
 
     @property
+    def dedup_key(self) -> str:
+        """What makes a delivery unique: an edit keeps the message id, so its time is added."""
+        if self.is_edit:
+            return f"{self.message_id}:edit:{int(self.timestamp.timestamp())}"
+        return self.message_id
+
+    @property
     def is_text(self) -> bool:
         return self.message_type in (MessageType.TEXT, MessageType.BUTTON)
 

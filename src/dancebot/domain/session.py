@@ -51,6 +51,7 @@ class Session(BaseModel):
     state_since: datetime
     history: list[Turn] = Field(default_factory=list)
     misunderstood: int = 0  # consecutive messages the bot could not understand
+    nudged: bool = False  # the state's reminder ("Ещё актуально?") was sent already
 
     @classmethod
     def start(cls, channel: Channel, chat_id: str, *, now: datetime) -> Session:
@@ -63,6 +64,7 @@ class Session(BaseModel):
         if check_transition(self.state, target) != self.state:
             self.state = target
             self.state_since = now
+            self.nudged = False
 
     def remember(self, role: str, text: str, *, now: datetime) -> None:
         self.history.append(Turn(role=role, text=text, at=now))

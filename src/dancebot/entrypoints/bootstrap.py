@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import redis.asyncio as aioredis
@@ -33,6 +35,7 @@ from dancebot.adapters.storage.sessions import RedisSessionStore
 from dancebot.dialogue.context import Deps
 from dancebot.dialogue.engine import ConversationEngine
 from dancebot.dialogue.pipeline import InboundPipeline
+from dancebot.dialogue.timeouts import TimeoutSweeper
 from dancebot.entrypoints.embedded_crm import embedded_emulator, emulator_transport
 from dancebot.entrypoints.settings import Settings
 from dancebot.kb.loader import load_kb
@@ -61,6 +64,25 @@ class Services:
     engine: ConversationEngine
     pipeline: InboundPipeline
     emulator: EmulatorState | None  # set when the CRM is the in-process emulator
+    timeouts: TimeoutSweeper
+
+    @property
+    def due_work(self) -> list[DueWork]:
+        """Everything that fires at a moment in time (timeouts; reminders join later)."""
+        return [self.timeouts]
+
+    async def next_due_at(self) -> datetime | None:
+        times = [t for work in self.due_work if (t := await work.next_due_at()) is not None]
+        return min(times, default=None)
+
+    async def run_due(self, now: datetime) -> int:
+        return sum([await work.run_due(now) for work in self.due_work])
+
+
+class DueWork(Protocol):
+    async def next_due_at(self) -> datetime | None: ...
+
+    async def run_due(self, now: datetime) -> int: ...
 
 
 @asynccontextmanager
@@ -126,6 +148,7 @@ async def build_services(
             engine=engine,
             pipeline=pipeline,
             emulator=emulator,
+            timeouts=TimeoutSweeper(sessions, outbox=outbox, admin=admin),
         )
     finally:
         await http.aclose()

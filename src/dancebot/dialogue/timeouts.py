@@ -1,0 +1,128 @@
+"""FSM timeouts (RFC §7.3, contract §7): what is due for a session, and when.
+
+``due_action`` is pure: given a session and the time, it says what should happen and
+``next_due`` says when something will. The sweeper applies them to every stored session; the
+worker runs it every minute and ``dancebot eval`` runs it at each due instant of virtual time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import structlog
+
+from dancebot.dialogue import replies as R
+from dancebot.domain.fsm import State
+from dancebot.domain.messages import OutboundMessage, new_trace_id
+from dancebot.domain.session import Session, Slots
+from dancebot.ports.outbox import AdminNotifier, Outbox
+from dancebot.ports.storage import SessionStore
+
+log = structlog.get_logger(__name__)
+
+SESSION_IDLE_RESET = timedelta(hours=24)
+CONFIRM_REPROMPT = timedelta(hours=1)
+CONFIRM_RESET = timedelta(hours=3)
+BOOKING_IN_PROGRESS_LIMIT = timedelta(seconds=30)
+BOOKING_DONE_LINGER = timedelta(seconds=5)
+ADMIN_STATES = frozenset({State.HANDOFF_TO_ADMIN, State.ADMIN_RESPONDING})
+
+
+class TimeoutAction(StrEnum):
+    REPROMPT = "reprompt"
+    RESET_WITH_NOTICE = "reset_with_notice"
+    RESET_SILENTLY = "reset_silently"
+    BOOKING_STUCK = "booking_stuck"
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    at: datetime
+    action: TimeoutAction
+
+
+def next_due(session: Session) -> Due | None:
+    """The session's next timeout, if any (admin states belong to the handoff timeouts)."""
+    state = session.state
+    if state == State.IDLE or state in ADMIN_STATES:
+        return None
+    if state == State.BOOKING_IN_PROGRESS:
+        return Due(session.state_since + BOOKING_IN_PROGRESS_LIMIT, TimeoutAction.BOOKING_STUCK)
+    if state == State.BOOKING_DONE:
+        return Due(session.state_since + BOOKING_DONE_LINGER, TimeoutAction.RESET_SILENTLY)
+    if state == State.CONFIRM_BOOKING:
+        if not session.nudged:
+            return Due(session.state_since + CONFIRM_REPROMPT, TimeoutAction.REPROMPT)
+        return Due(session.state_since + CONFIRM_RESET, TimeoutAction.RESET_WITH_NOTICE)
+    return Due(session.updated_at + SESSION_IDLE_RESET, TimeoutAction.RESET_SILENTLY)
+
+
+def due_action(session: Session, now: datetime) -> TimeoutAction | None:
+    due = next_due(session)
+    return due.action if due is not None and due.at <= now else None
+
+
+class TimeoutSweeper:
+    """Applies due timeouts to stored sessions. Safe to run from several processes: each
+    session is re-read and acted on only when its timeout is still due."""
+
+    def __init__(self, sessions: SessionStore, *, outbox: Outbox, admin: AdminNotifier) -> None:
+        self._sessions = sessions
+        self._outbox = outbox
+        self._admin = admin
+
+    async def next_due_at(self) -> datetime | None:
+        times = [d.at async for s in self._sessions.scan() if (d := next_due(s)) is not None]
+        return min(times, default=None)
+
+    async def run_due(self, now: datetime) -> int:
+        """Apply every timeout due at ``now``; returns how many sessions changed."""
+        changed = 0
+        async for session in self._sessions.scan():
+            action = due_action(session, now)
+            if action is None:
+                continue
+            await self._apply(session, action, now)
+            await self._sessions.save(session)
+            changed += 1
+        return changed
+
+    async def _apply(self, session: Session, action: TimeoutAction, now: datetime) -> None:
+        log.info(
+            "fsm_timeout",
+            action=action.value,
+            state=session.state.value,
+            chat_id=session.chat_id,
+            channel=session.channel.value,
+        )
+        if action == TimeoutAction.REPROMPT:
+            session.nudged = True
+            await self._say(session, R.still_relevant(), now)
+            return
+        if action == TimeoutAction.BOOKING_STUCK:
+            await self._admin.notify_admin(
+                "Запись зависла (нет ответа CRM за 30 с): "
+                f"{session.channel.value}:{session.chat_id}, {session.slots.client_name or '-'}. "
+                "Проверьте запись в CRM вручную."
+            )
+            await self._say(session, R.booking_stuck(), now)
+        elif action == TimeoutAction.RESET_WITH_NOTICE:
+            await self._say(session, R.booking_expired(), now)
+        session.move_to(State.IDLE, now=now)
+        session.slots = Slots(
+            client_name=session.slots.client_name, client_phone=session.slots.client_phone
+        )
+
+    async def _say(self, session: Session, reply: R.Reply, now: datetime) -> None:
+        session.remember("bot", reply.text, now=now)
+        await self._outbox.put(
+            OutboundMessage(
+                channel=session.channel,
+                chat_id=session.chat_id,
+                text=reply.text,
+                buttons=reply.buttons,
+                trace_id=new_trace_id(),
+            )
+        )
