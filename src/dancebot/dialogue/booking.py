@@ -10,6 +10,7 @@ import structlog
 
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
+from dancebot.dialogue.cancel import cancel_replaced
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
@@ -63,6 +64,11 @@ async def choose_lesson(ctx: TurnContext, when: When) -> list[Reply]:
         log.warning("schedule_unavailable", error=type(exc).__name__)
         ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
         return [R.crm_unavailable_schedule()]
+    moving = ctx.session.slots.target_booking if ctx.session.slots.reschedule else None
+    if moving is not None:  # never offer the lesson being moved away from
+        upcoming = [
+            x for x in upcoming if (x.schedule_id, x.date) != (moving.schedule_id, moving.date)
+        ]
     free = L.with_places(upcoming)
     fitting = L.with_places(L.matching(upcoming, when)) if not when.is_empty else []
     if len(fitting) == 1 or (fitting and when.at is not None and when.day is not None):
@@ -74,7 +80,18 @@ async def choose_lesson(ctx: TurnContext, when: When) -> list[Reply]:
     shown = candidates[: L.OFFER_COUNT]
     ctx.session.slots.offered = [L.offered(x, lesson_button(x.start)) for x in shown]
     ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
-    return [R.offer_lessons(service.name, shown)]
+    intro = None
+    if not when.is_empty and not fitting:
+        full = L.matching(upcoming, when)
+        intro = R.nothing_then(
+            service.name, full_only=bool(full), holiday=_holiday_message(ctx, when)
+        )
+    return [R.offer_lessons(service.name, shown, intro=intro)]
+
+
+def _holiday_message(ctx: TurnContext, when: When) -> str | None:
+    holiday = ctx.deps.kb.holiday_on(when.day) if when.day else None
+    return holiday.message if holiday else None
 
 
 async def on_datetime(ctx: TurnContext) -> list[Reply]:
@@ -270,7 +287,13 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         ClientProfile(name=name, phone=phone, updated_at=ctx.now),
     )
     ctx.session.move_to(State.BOOKING_DONE, now=ctx.now)
-    ctx.session.slots.lesson = None
+    slots.lesson = None
+    if slots.reschedule and slots.target_booking is not None:
+        old = slots.target_booking
+        slots.reschedule, slots.target_booking = False, None
+        old_lesson = await cancel_replaced(ctx, old)
+        if old_lesson is not None:
+            return [R.rescheduled(old_lesson, lesson)]
     return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address)]
 
 

@@ -92,6 +92,15 @@ def lesson_line(lesson: Lesson) -> str:
     return f"{lesson.group_name} — {long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}"
 
 
+def nothing_then(service_name: str, *, full_only: bool, holiday: str | None) -> str:
+    """The head of an offer when nothing fits what the client asked for."""
+    if holiday:
+        return f"{holiday} Ближайшие занятия:"
+    if full_only:
+        return "На это время мест уже нет. Есть места:"
+    return f"В это время занятий {service_name} нет. Ближайшие:"
+
+
 def ask_name(chosen: Lesson | None = None) -> Reply:
     head = f"{lesson_line(chosen)}, места есть. " if chosen else ""
     return Reply(f"{head}Как вас зовут?")
@@ -224,4 +233,68 @@ def booking_expired() -> Reply:
 def booking_stuck() -> Reply:
     return Reply(
         "Система записи долго не отвечает. Передала заявку администратору — он подтвердит запись ⏳"
+    )
+
+
+# --- cancel / reschedule (S5) ---------------------------------------------------------
+
+
+def ask_phone_for_bookings() -> Reply:
+    return Reply("Напишите, пожалуйста, номер телефона, на который вы записывались.")
+
+
+def no_future_bookings(phone_display: str) -> Reply:
+    return Reply(
+        f"На номер {phone_display} не нашла будущих записей. Если запись была на другой номер, "
+        "напишите его — или позову администратора."
+    )
+
+
+def pick_booking(bookings: Sequence[tuple[str, str]], *, reschedule: bool) -> Reply:
+    """``bookings``: (button label, payload) pairs."""
+    verb = "перенести" if reschedule else "отменить"
+    return Reply(
+        f"Какую запись {verb}?",
+        tuple(Button(title=label, payload=payload) for label, payload in bookings),
+    )
+
+
+def confirm_cancel(lesson: Lesson, *, late_hours: int | None) -> Reply:
+    warning = (
+        f"До занятия меньше {late_hours} ч — по правилам студии оно может сгореть. "
+        if late_hours is not None
+        else ""
+    )
+    return Reply(
+        f"{warning}Отменить запись: {lesson_line(lesson)}?",
+        (Button(title="Да, отменить", payload="yes"), Button(title="Нет", payload="no")),
+    )
+
+
+def cancelled(lesson: Lesson) -> Reply:
+    return Reply(f"Запись отменена ✅ {lesson_line(lesson)}. Будем ждать вас в другой раз!")
+
+
+def cancel_kept() -> Reply:
+    return Reply("Хорошо, запись остаётся в силе.")
+
+
+def booking_gone() -> Reply:
+    return Reply("Эта запись уже отменена — в CRM её нет. Если нужно, запишу заново.")
+
+
+def reschedule_to_what(lesson: Lesson) -> Reply:
+    return Reply(f"Переносим {lesson_line(lesson)}. На какой день и время?")
+
+
+def rescheduled(old: Lesson, new: Lesson) -> Reply:
+    return Reply(
+        f"Готово, перенесла ✅ Теперь: {lesson_line(new)}. "
+        f"Запись на {short_day(old.date)} {hhmm(old.start)} отменена."
+    )
+
+
+def reschedule_old_kept(old: Lesson) -> Reply:
+    return Reply(
+        f"Новую запись сделать не получилось, поэтому старая осталась: {lesson_line(old)}."
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dancebot.dialogue import booking, consult
+from dancebot.dialogue import booking, cancel, consult
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
@@ -30,11 +30,20 @@ async def route(ctx: TurnContext) -> list[Reply]:
     service = _service_in(ctx)
     if ctx.session.state in BOOKING_STATES:
         return await _in_booking(ctx, intents, service)
+    if ctx.session.state == State.CANCEL_FLOW and intents[0] in (
+        Intent.UNKNOWN,
+        Intent.YES,
+        Intent.NO,
+        Intent.CANCEL,
+    ):
+        return await cancel.on_message(ctx)
     return await _idle(ctx, intents, service)
 
 
 async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None) -> list[Reply]:
     top = intents[0]
+    if top == Intent.CANCEL:
+        return await cancel.start(ctx, reschedule=_is_move(ctx.text))
     if top == Intent.BOOKING:
         return await booking.start(ctx, service)
     if top == Intent.PRICE:
@@ -107,3 +116,7 @@ def _service_in(ctx: TurnContext) -> Service | None:
 def _slot_service(ctx: TurnContext) -> Service | None:
     sid = ctx.session.slots.service_id
     return ctx.deps.kb.service_by_id(sid) if sid else None
+
+
+def _is_move(text: str) -> bool:
+    return "перенес" in text.casefold() or "перенос" in text.casefold()

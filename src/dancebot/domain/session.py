@@ -21,6 +21,17 @@ class OfferedLesson(BaseModel):
     label: str
 
 
+class OfferedBooking(BaseModel):
+    """One of the client's bookings, shown as a choice to cancel or move."""
+
+    booking_id: int
+    schedule_id: int
+    date: date
+    start: datetime
+    service_id: str | None = None
+    label: str
+
+
 class Slots(BaseModel):
     """What the booking needs (contract §7: group, datetime, client_name, client_phone)."""
 
@@ -31,6 +42,11 @@ class Slots(BaseModel):
     client_phone: str | None = None  # E.164
     attendee_name: str | None = None  # third-party booking: who will attend
     phone_from_channel: bool = False  # WhatsApp filled it in; confirm it in the summary
+    # cancel / reschedule (S5)
+    bookings: list[OfferedBooking] = Field(default_factory=list)
+    target_booking: OfferedBooking | None = None  # the booking to cancel or move
+    reschedule: bool = False  # the flow moves the target booking instead of cancelling it
+    awaiting: str | None = None  # what the open question was: "phone" | "pick" | "confirm"
 
 
 class Turn(BaseModel):

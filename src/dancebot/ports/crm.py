@@ -32,8 +32,8 @@ class CRM(Protocol):
         """Active groups with their style, teacher and capacity."""
         ...
 
-    async def find_client(self, phone: str) -> CrmClient | None:
-        """The client with this E.164 phone, or None."""
+    async def find_client(self, phone: str, *, name: str | None = None) -> CrmClient | None:
+        """The client with this E.164 phone (and this first name, when given), or None."""
         ...
 
     async def create_client(

@@ -105,9 +105,10 @@ class ImpulseClient:
             await self._cache.put_groups(groups, now=self._now())
         return groups
 
-    async def find_client(self, phone: str) -> CrmClient | None:
-        """The client whose phone is ``phone`` (E.164), or None."""
-        return await self._find_client(phone, retry=True)
+    async def find_client(self, phone: str, *, name: str | None = None) -> CrmClient | None:
+        """The client whose phone is ``phone`` (E.164), or None. With ``name``, only a client
+        of that first name (a parent's phone may carry several children's records)."""
+        return await self._find_client(phone, retry=True, name=name)
 
     async def create_client(
         self, *, name: str, phone: str, last_name: str | None = None
@@ -246,14 +247,18 @@ class ImpulseClient:
             if not r.deleted
         )
 
-    async def _find_client(self, phone: str, *, retry: bool) -> CrmClient | None:
+    async def _find_client(
+        self, phone: str, *, retry: bool, name: str | None = None
+    ) -> CrmClient | None:
         digits = phone_to_wire(phone)
         if not digits:
             return None
         records = await self._api.list_all(f.CLIENT, columns={f.CLIENT_PHONE: digits}, retry=retry)
-        clients = parse_records(WireClient, records)
+        clients = [c.to_domain() for c in parse_records(WireClient, records)]
+        if name is not None:
+            clients = [c for c in clients if c.name.casefold() == name.casefold()]
         log.info("impulse_find_client", phone=mask_phone(phone), found=bool(clients))
-        return clients[0].to_domain() if clients else None
+        return clients[0] if clients else None
 
     async def _find_reservation(self, client_id: int, lesson: LessonRef) -> Booking | None:
         columns: Columns = {
