@@ -30,6 +30,7 @@ from dancebot.nlu.contact import extract_name
 from dancebot.nlu.intents import is_no, is_yes
 from dancebot.nlu.phone import display_phone, find_phone, looks_like_phone_attempt, mask_phone
 from dancebot.nlu.temporal import When, parse_when
+from dancebot.nlu.third_party import extract_attendee
 from dancebot.ports.audit import BookingAttemptRecord
 from dancebot.ports.storage import ClientProfile
 
@@ -163,15 +164,21 @@ async def on_contact(ctx: TurnContext) -> list[Reply]:
 
 
 def _take_contact_from_text(ctx: TurnContext) -> bool:
-    """Fill name/phone from the message; True when something was taken."""
+    """Fill name/phone (and who attends, when it is someone else) from the message; True when
+    something was taken."""
     slots = ctx.session.slots
     took = False
     phone = find_phone(ctx.text)
     if phone:
         slots.client_phone, slots.phone_from_channel, took = phone, False, True
+    text = ctx.text
+    attendee = extract_attendee(text)
+    if attendee is not None and attendee.name:
+        slots.attendee_name, took = attendee.name, True
+        text = text.replace(attendee.name, " ")  # the attendee's name is not the contact's
     expecting_name = ctx.session.state == State.COLLECTING_CONTACT and not slots.client_name
-    name = extract_name(ctx.text, expecting_name=expecting_name)
-    if name:
+    name = extract_name(text, expecting_name=expecting_name)
+    if name and name != slots.attendee_name:
         slots.client_name, took = name, True
     return took
 
@@ -183,7 +190,7 @@ async def _next_contact_step(
     ctx.session.move_to(State.COLLECTING_CONTACT, now=ctx.now)
     chosen = None if asked_again else lesson  # say which lesson was picked, once
     if not slots.client_name:
-        return [R.ask_name(chosen)]
+        return [R.ask_name(chosen, attendee=slots.attendee_name)]
     if not slots.client_phone:
         return [R.ask_phone(slots.client_name, chosen)]
     return await _summary(ctx, lesson)
@@ -201,6 +208,7 @@ async def _summary(ctx: TurnContext, lesson: Lesson | None = None) -> list[Reply
             phone_display=display_phone(slots.client_phone),
             group=lesson.group_name,
             lesson=lesson,
+            attendee=slots.attendee_name,
         )
     ]
 
@@ -258,10 +266,8 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         _finish(ctx)
         return [R.already_booked()]
     try:
-        client = await ctx.deps.crm.find_client(phone)
-        if client is None:
-            client = await ctx.deps.crm.create_client(name=name, phone=phone)
-        booking = await ctx.deps.crm.create_booking(client_id=client.id, lesson=lesson.ref)
+        client_id = await _crm_client_id(ctx, phone=phone, name=name)
+        booking = await ctx.deps.crm.create_booking(client_id=client_id, lesson=lesson.ref)
     except AlreadyBooked:
         await _record(ctx, lesson, fingerprint, "already_booked")
         _finish(ctx)
@@ -294,7 +300,22 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         old_lesson = await cancel_replaced(ctx, old)
         if old_lesson is not None:
             return [R.rescheduled(old_lesson, lesson)]
-    return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address)]
+    attendee, slots.attendee_name = slots.attendee_name, None
+    return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee)]
+
+
+async def _crm_client_id(ctx: TurnContext, *, phone: str, name: str) -> int:
+    """The CRM record of whoever attends: the contact, or the child/friend booked by them
+    (a separate client record on the contact's phone)."""
+    crm = ctx.deps.crm
+    attendee = ctx.session.slots.attendee_name
+    if attendee:
+        client = await crm.find_client(phone, name=attendee)
+        client = client or await crm.create_client(name=attendee, phone=phone)
+        return client.id
+    client = await crm.find_client(phone, name=name) or await crm.find_client(phone)
+    client = client or await crm.create_client(name=name, phone=phone)
+    return client.id
 
 
 _OUTCOMES: dict[type[CrmError], str] = {

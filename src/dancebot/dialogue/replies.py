@@ -14,6 +14,7 @@ from dancebot.dialogue.formatting import hhmm, long_day, rub, short_day
 from dancebot.domain.crm import Lesson
 from dancebot.domain.messages import Button
 from dancebot.kb.schema import KnowledgeBase, Service
+from dancebot.nlu.morph import accusative
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,22 @@ def prices(service: Service) -> Reply:
     return Reply(f"{service.name}: " + ", ".join(parts) + ".")
 
 
-def schedule(service_name: str, lessons: Sequence[Lesson], *, limit: int = 6) -> Reply:
+def ask_service_for_schedule(services: Sequence[Service]) -> Reply:
+    return Reply(
+        "Расписание какого направления показать?",
+        tuple(Button(title=s.name, payload=f"schedule:{s.id}") for s in services[:6]),
+    )
+
+
+def schedule(
+    service_name: str, lessons: Sequence[Lesson], *, limit: int = 6, ask_to_book: bool = True
+) -> Reply:
     lines = [f"{service_name}, ближайшие занятия:"]
     for lesson in lessons[:limit]:
         places = "мест нет" if lesson.is_full else f"мест: {lesson.free_places}"
         lines.append(f"{short_day(lesson.date)} {hhmm(lesson.start)}–{hhmm(lesson.end)} ({places})")
+    if not ask_to_book:
+        return Reply("\n".join(lines))
     lines.append("Записать вас?")
     return Reply("\n".join(lines), (Button(title="Записаться", payload="book"),))
 
@@ -101,8 +113,10 @@ def nothing_then(service_name: str, *, full_only: bool, holiday: str | None) -> 
     return f"В это время занятий {service_name} нет. Ближайшие:"
 
 
-def ask_name(chosen: Lesson | None = None) -> Reply:
+def ask_name(chosen: Lesson | None = None, *, attendee: str | None = None) -> Reply:
     head = f"{lesson_line(chosen)}, места есть. " if chosen else ""
+    if attendee:
+        return Reply(f"{head}Записываю {accusative(attendee)}. Как зовут вас — для связи?")
     return Reply(f"{head}Как вас зовут?")
 
 
@@ -123,10 +137,14 @@ def returning_client(name: str, phone_display: str) -> Reply:
     )
 
 
-def summary(*, name: str, phone_display: str, group: str, lesson: Lesson) -> Reply:
+def summary(
+    *, name: str, phone_display: str, group: str, lesson: Lesson, attendee: str | None = None
+) -> Reply:
+    who = (
+        f"{attendee} (контакт: {name}, {phone_display})" if attendee else f"{name}, {phone_display}"
+    )
     return Reply(
-        f"Записываю: {name}, {phone_display}, {group}, {long_day(lesson.date)}, "
-        f"{hhmm(lesson.start)}. Всё верно?",
+        f"Записываю: {who}, {group}, {long_day(lesson.date)}, {hhmm(lesson.start)}. Всё верно?",
         (Button(title="Да"), Button(title="Нет")),
     )
 
@@ -137,10 +155,11 @@ def what_to_change() -> Reply:
     )
 
 
-def receipt(*, lesson: Lesson, address: str) -> Reply:
+def receipt(*, lesson: Lesson, address: str, attendee: str | None = None) -> Reply:
     teacher = f", преподаватель {lesson.teacher_name}" if lesson.teacher_name else ""
+    done = f"Готово, записала {accusative(attendee)} ✅" if attendee else "Готово, вы записаны ✅"
     return Reply(
-        f"Готово, вы записаны ✅\n{lesson.group_name}{teacher}\n"
+        f"{done}\n{lesson.group_name}{teacher}\n"
         f"{long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}\n"
         f"Адрес: {address}"
     )
@@ -298,3 +317,52 @@ def reschedule_old_kept(old: Lesson) -> Reply:
     return Reply(
         f"Новую запись сделать не получилось, поэтому старая осталась: {lesson_line(old)}."
     )
+
+
+# --- handoff, lateness, info -----------------------------------------------------------
+
+
+def passing_to_admin() -> Reply:
+    return Reply("Передаю администратору ⏳ Он ответит в этом чате.")
+
+
+def lateness_noted(minutes: int | None, lesson: Lesson | None) -> Reply:
+    how = f" на {minutes} мин" if minutes else ""
+    if lesson is None:
+        return Reply(f"Спасибо, что предупредили! Передам администратору, что вы задержитесь{how}.")
+    return Reply(
+        f"Спасибо, что предупредили! Передам преподавателю, что вы задержитесь{how} "
+        f"({lesson.group_name}, {hhmm(lesson.start)}). Запись остаётся в силе."
+    )
+
+
+def services_list(services: Sequence[Service]) -> Reply:
+    names = ", ".join(s.name for s in services)
+    return Reply(f"У нас есть: {names}. Рассказать подробнее или записать?")
+
+
+def teachers_of(service: Service, teachers: Sequence[tuple[str, str]]) -> Reply:
+    """``teachers``: (name, specialization) pairs from the KB."""
+    if not teachers:
+        return Reply(f"Кто ведёт {service.name}, уточню у администратора и напишу!")
+    body = "; ".join(f"{name} — {spec}" for name, spec in teachers)
+    return Reply(f"{service.name} ведёт {body}")
+
+
+def no_comparison(teachers: Sequence[tuple[str, str]]) -> Reply:
+    """ "Кто лучше?" — never compare (RFC CC-10): say what each one does, from the KB."""
+    body = "\n".join(f"• {name} — {styles}" for name, styles in teachers)
+    return Reply(f"Сравнивать преподавателей не буду — у каждого свой стиль 🙂\n{body}")
+
+
+def holiday_notice(message: str) -> Reply:
+    return Reply(message)
+
+
+def teachers_all(teachers: Sequence[tuple[str, str]]) -> Reply:
+    body = "\n".join(f"• {name} — {styles}" for name, styles in teachers)
+    return Reply(f"Наши преподаватели:\n{body}")
+
+
+def admin_later() -> Reply:
+    return Reply("Администратор сейчас занят и ответит вам позже. А пока я снова на связи!")

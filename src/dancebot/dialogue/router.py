@@ -1,8 +1,15 @@
-"""Which handler answers a message, given the FSM state and what the message says."""
+"""Which handler answers a message, given the FSM state and what the message says.
+
+Priorities follow RFC §8.1: admin/cancel/booking first, then schedule/price, then info and
+lateness, then greetings. A question in the middle of a booking is answered and the booking
+resumes (RFC §7.2).
+"""
 
 from __future__ import annotations
 
-from dancebot.dialogue import booking, cancel, consult
+import re
+
+from dancebot.dialogue import booking, cancel, consult, handoff, lateness
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
@@ -18,12 +25,23 @@ BOOKING_STATES = frozenset(
         State.CONFIRM_BOOKING,
     }
 )
+ADMIN_STATES = frozenset({State.HANDOFF_TO_ADMIN, State.ADMIN_RESPONDING})
 _QUESTIONS = frozenset({Intent.PRICE, Intent.SCHEDULE, Intent.INFO})
+_QUESTION_WORDS = re.compile(
+    r"^(?:а\s+)?(?:как|где|когда|можно|есть ли|сколько|что|какие|какой|какая|кто|почему|"
+    r"зачем|нужно ли|нужна ли|нужен ли|чем|ли|бывает|работаете|принимаете)\b"
+)
+MISUNDERSTOOD_LIMIT = 2  # the bot failing to understand twice in a row → the admin
 
 
 async def route(ctx: TurnContext) -> list[Reply]:
-    if ctx.session.state == State.BOOKING_DONE:
+    state = ctx.session.state
+    if state in ADMIN_STATES:
+        return await handoff.relay(ctx)
+    if state == State.BOOKING_DONE:
         ctx.session.move_to(State.IDLE, now=ctx.now)
+    if (reason := _escalation_reason(ctx)) is not None:
+        return await handoff.start(ctx, reason=reason)
     if (payload := await _button(ctx)) is not None:
         return payload
     intents = detect_intents(ctx.text)
@@ -40,8 +58,21 @@ async def route(ctx: TurnContext) -> list[Reply]:
     return await _idle(ctx, intents, service)
 
 
+def _escalation_reason(ctx: TurnContext) -> str | None:
+    """The explicit triggers: a request for a person, a complaint, the KB's own phrases."""
+    text = ctx.text.casefold()
+    if Intent.ADMIN in detect_intents(ctx.text):
+        return "клиент просит администратора или жалуется"
+    for trigger in ctx.deps.kb.escalation.triggers:
+        if trigger.casefold() in text:
+            return f"триггер «{trigger}»"
+    return None
+
+
 async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None) -> list[Reply]:
     top = intents[0]
+    if top != Intent.UNKNOWN:
+        ctx.session.misunderstood = 0
     if top == Intent.CANCEL:
         return await cancel.start(ctx, reschedule=_is_move(ctx.text))
     if top == Intent.BOOKING:
@@ -50,13 +81,38 @@ async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None
         return consult.prices(ctx, service)
     if top == Intent.SCHEDULE:
         return await consult.schedule(ctx, service)
+    if top == Intent.LATENESS:
+        return await lateness.late(ctx)
+    if top == Intent.INFO and (answer := consult.info(ctx, service)) is not None:
+        return answer
     if top == Intent.GREETING:
         return consult.greeting(ctx)
     if top == Intent.YES and ctx.session.slots.service_id:  # "Записать вас?" → "да"
         return await booking.start(ctx, _slot_service(ctx))
     if top == Intent.UNKNOWN and service is not None:  # just a style name: offer lessons
         return await booking.start(ctx, service)
-    return await consult.answer_or_escalate(ctx)
+    return await _unknown(ctx)
+
+
+async def _unknown(ctx: TurnContext) -> list[Reply]:
+    """FAQ when sure; a real question the KB cannot answer goes to the admin; anything else
+    gets one clarifying question, and the second miss in a row goes to the admin."""
+    hit = ctx.deps.faq.best(ctx.text)
+    if hit is not None:
+        ctx.session.misunderstood = 0
+        return [R.faq_answer(hit.entry.a)]
+    if _looks_like_question(ctx.text):
+        return await handoff.ask_admin(ctx, reason="вопрос без ответа в базе знаний")
+    ctx.session.misunderstood += 1
+    if ctx.session.misunderstood >= MISUNDERSTOOD_LIMIT:
+        ctx.session.misunderstood = 0
+        return await handoff.start(ctx, reason="бот дважды не понял клиента")
+    return [R.not_understood()]
+
+
+def _looks_like_question(text: str) -> bool:
+    t = text.casefold().strip()
+    return "?" in t or _QUESTION_WORDS.search(t) is not None
 
 
 async def _in_booking(
@@ -64,24 +120,17 @@ async def _in_booking(
 ) -> list[Reply]:
     state = ctx.session.state
     top = intents[0]
+    if top == Intent.CANCEL and state != State.CONFIRM_BOOKING:
+        return await cancel.start(ctx, reschedule=_is_move(ctx.text))
     if top in _QUESTIONS and Intent.BOOKING not in intents:
         # a question mid-booking: answer it, then come back to the booking (RFC §7.2)
-        answer = (
-            consult.prices(ctx, service or _slot_service(ctx))
-            if top == Intent.PRICE
-            else (
-                await consult.schedule(ctx, service or _slot_service(ctx))
-                if top == Intent.SCHEDULE
-                else await consult.answer_or_escalate(ctx)
-            )
-        )
-        return [*answer, R.resume_booking()]
+        return [*await _side_answer(ctx, top, service), R.resume_booking()]
     if service is not None and service.id != ctx.session.slots.service_id:
         return await booking.start(ctx, service)
     if state == State.COLLECTING_GROUP:
-        return (
-            await booking.start(ctx, service) if service else [R.ask_service(ctx.deps.kb.services)]
-        )
+        if service is None:
+            return [R.ask_service(ctx.deps.kb.services)]
+        return await booking.start(ctx, service)
     if state == State.COLLECTING_DATETIME:
         return await booking.on_datetime(ctx)
     if state == State.COLLECTING_CONTACT:
@@ -89,16 +138,30 @@ async def _in_booking(
     return await booking.on_confirm(ctx)
 
 
+async def _side_answer(ctx: TurnContext, top: Intent, service: Service | None) -> list[Reply]:
+    about = service or _slot_service(ctx)
+    if top == Intent.PRICE:
+        return consult.prices(ctx, about)
+    if top == Intent.SCHEDULE:
+        return await consult.schedule(ctx, about, keep_state=True)
+    answer = consult.info(ctx, about)
+    if answer is not None:
+        return answer
+    hit = ctx.deps.faq.best(ctx.text)
+    return [R.faq_answer(hit.entry.a)] if hit else [R.will_ask_admin()]
+
+
 async def _button(ctx: TurnContext) -> list[Reply] | None:
     """Button payloads the bot itself offered: ``service:ID``, ``price:ID``, ``book``…"""
     kind, _, value = ctx.text.partition(":")
     kb = ctx.deps.kb
-    if kind == "service" and kb.service_by_id(value):
-        return await booking.start(ctx, kb.service_by_id(value))
-    if kind == "price" and kb.service_by_id(value):
-        return consult.prices(ctx, kb.service_by_id(value))
-    if kind == "schedule" and kb.service_by_id(value):
-        return await consult.schedule(ctx, kb.service_by_id(value))
+    picked = kb.service_by_id(value) if value else None
+    if kind == "service" and picked:
+        return await booking.start(ctx, picked)
+    if kind == "price" and picked:
+        return consult.prices(ctx, picked)
+    if kind == "schedule" and picked:
+        return await consult.schedule(ctx, picked)
     if ctx.text == "book":
         return await booking.start(ctx, _slot_service(ctx))
     if kind == "lesson":

@@ -27,7 +27,8 @@ CONFIRM_REPROMPT = timedelta(hours=1)
 CONFIRM_RESET = timedelta(hours=3)
 BOOKING_IN_PROGRESS_LIMIT = timedelta(seconds=30)
 BOOKING_DONE_LINGER = timedelta(seconds=5)
-ADMIN_STATES = frozenset({State.HANDOFF_TO_ADMIN, State.ADMIN_RESPONDING})
+ADMIN_SECOND_ALERT = timedelta(hours=2)
+ADMIN_GIVE_UP = timedelta(hours=4)
 
 
 class TimeoutAction(StrEnum):
@@ -35,6 +36,8 @@ class TimeoutAction(StrEnum):
     RESET_WITH_NOTICE = "reset_with_notice"
     RESET_SILENTLY = "reset_silently"
     BOOKING_STUCK = "booking_stuck"
+    ADMIN_SECOND_ALERT = "admin_second_alert"
+    ADMIN_GAVE_UP = "admin_gave_up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +49,15 @@ class Due:
 def next_due(session: Session) -> Due | None:
     """The session's next timeout, if any (admin states belong to the handoff timeouts)."""
     state = session.state
-    if state == State.IDLE or state in ADMIN_STATES:
+    if state == State.IDLE:
         return None
+    if state == State.HANDOFF_TO_ADMIN and not session.nudged:
+        return Due(session.state_since + ADMIN_SECOND_ALERT, TimeoutAction.ADMIN_SECOND_ALERT)
+    if state in (State.HANDOFF_TO_ADMIN, State.ADMIN_RESPONDING):
+        return Due(
+            max(session.state_since, session.updated_at) + ADMIN_GIVE_UP,
+            TimeoutAction.ADMIN_GAVE_UP,
+        )
     if state == State.BOOKING_IN_PROGRESS:
         return Due(session.state_since + BOOKING_IN_PROGRESS_LIMIT, TimeoutAction.BOOKING_STUCK)
     if state == State.BOOKING_DONE:
@@ -101,6 +111,15 @@ class TimeoutSweeper:
             session.nudged = True
             await self._say(session, R.still_relevant(), now)
             return
+        if action == TimeoutAction.ADMIN_SECOND_ALERT:
+            session.nudged = True
+            await self._admin.notify_admin(
+                f"⏰ Клиент ждёт ответа уже 2 часа: {session.channel.value}:{session.chat_id}. "
+                f"Ответить: /reply {session.chat_id} …"
+            )
+            return
+        if action == TimeoutAction.ADMIN_GAVE_UP:
+            await self._say(session, R.admin_later(), now)
         if action == TimeoutAction.BOOKING_STUCK:
             await self._admin.notify_admin(
                 "Запись зависла (нет ответа CRM за 30 с): "

@@ -21,3 +21,14 @@ def first_name(word: str) -> str | None:
     if any("nomn" in p.tag for p in names):
         return word.capitalize()
     return str(names[0].normal_form).capitalize()
+
+
+@lru_cache(maxsize=10_000)
+def accusative(name: str) -> str:
+    """ "Алиса" → "Алису", for "Записываю Алису"; a name pymorphy3 cannot inflect stays."""
+    for parse in morph_analyzer().parse(name.lower()):
+        if "Name" in parse.tag:
+            inflected = parse.inflect({"accs"})
+            if inflected is not None:
+                return str(inflected.word).capitalize()
+    return name
