@@ -366,3 +366,7 @@ def teachers_all(teachers: Sequence[tuple[str, str]]) -> Reply:
 
 def admin_later() -> Reply:
     return Reply("Администратор сейчас занят и ответит вам позже. А пока я снова на связи!")
+
+
+def booking_confirmed_late() -> Reply:
+    return Reply("Проверила: запись прошла, вы записаны ✅ Если нужно что-то поменять — напишите.")

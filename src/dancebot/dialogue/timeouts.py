@@ -14,9 +14,11 @@ from enum import StrEnum
 import structlog
 
 from dancebot.dialogue import replies as R
+from dancebot.domain.errors import CrmError
 from dancebot.domain.fsm import State
 from dancebot.domain.messages import OutboundMessage, new_trace_id
 from dancebot.domain.session import Session, Slots
+from dancebot.ports.crm import CRM
 from dancebot.ports.outbox import AdminNotifier, Outbox
 from dancebot.ports.storage import SessionStore
 
@@ -78,10 +80,13 @@ class TimeoutSweeper:
     """Applies due timeouts to stored sessions. Safe to run from several processes: each
     session is re-read and acted on only when its timeout is still due."""
 
-    def __init__(self, sessions: SessionStore, *, outbox: Outbox, admin: AdminNotifier) -> None:
+    def __init__(
+        self, sessions: SessionStore, *, outbox: Outbox, admin: AdminNotifier, crm: CRM
+    ) -> None:
         self._sessions = sessions
         self._outbox = outbox
         self._admin = admin
+        self._crm = crm
 
     async def next_due_at(self) -> datetime | None:
         times = [d.at async for s in self._sessions.scan() if (d := next_due(s)) is not None]
@@ -121,18 +126,41 @@ class TimeoutSweeper:
         if action == TimeoutAction.ADMIN_GAVE_UP:
             await self._say(session, R.admin_later(), now)
         if action == TimeoutAction.BOOKING_STUCK:
-            await self._admin.notify_admin(
-                "Запись зависла (нет ответа CRM за 30 с): "
-                f"{session.channel.value}:{session.chat_id}, {session.slots.client_name or '-'}. "
-                "Проверьте запись в CRM вручную."
-            )
-            await self._say(session, R.booking_stuck(), now)
+            await self._stuck_booking(session, now)
         elif action == TimeoutAction.RESET_WITH_NOTICE:
             await self._say(session, R.booking_expired(), now)
         session.move_to(State.IDLE, now=now)
         session.slots = Slots(
             client_name=session.slots.client_name, client_phone=session.slots.client_phone
         )
+
+    async def _stuck_booking(self, session: Session, now: datetime) -> None:
+        """The process died (or the CRM hung) mid-booking: look in the CRM whether the booking
+        went through before telling the client anything."""
+        if await self._was_booked(session):
+            await self._say(session, R.booking_confirmed_late(), now)
+            return
+        await self._admin.notify_admin(
+            "Запись не завершилась (CRM не ответила или процесс перезапустился): "
+            f"{session.channel.value}:{session.chat_id}, {session.slots.client_name or '-'}, "
+            f"{session.slots.lesson.label if session.slots.lesson else '-'}. "
+            "Проверьте и запишите вручную."
+        )
+        await self._say(session, R.booking_stuck(), now)
+
+    async def _was_booked(self, session: Session) -> bool:
+        lesson, phone = session.slots.lesson, session.slots.client_phone
+        if lesson is None or phone is None:
+            return False
+        try:
+            client = await self._crm.find_client(phone)
+            if client is None:
+                return False
+            bookings = await self._crm.list_bookings(client_id=client.id, date_from=lesson.date)
+        except CrmError as exc:
+            log.warning("recovery_crm_unavailable", error=type(exc).__name__)
+            return False
+        return any((b.schedule_id, b.date) == (lesson.schedule_id, lesson.date) for b in bookings)
 
     async def _say(self, session: Session, reply: R.Reply, now: datetime) -> None:
         session.remember("bot", reply.text, now=now)

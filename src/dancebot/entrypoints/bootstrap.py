@@ -126,6 +126,9 @@ async def build_services(
         faq=FaqIndex(kb),
     )
     engine = ConversationEngine(deps, outbox=outbox)
+    timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm)
+    # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
+    recovered = await timeouts.run_due(clock.now())
     pipeline = InboundPipeline(engine, dedup=RedisInboundDedup(redis, keys=keys))
     log.info(
         "services_ready",
@@ -133,6 +136,7 @@ async def build_services(
         crm="emulator" if emulator else "impulse",
         redis="embedded" if settings.redis_url is None else "server",
         database=url.split(":", 1)[0],
+        sessions_recovered=recovered,
     )
     try:
         yield Services(
@@ -148,7 +152,7 @@ async def build_services(
             engine=engine,
             pipeline=pipeline,
             emulator=emulator,
-            timeouts=TimeoutSweeper(sessions, outbox=outbox, admin=admin),
+            timeouts=timeouts,
         )
     finally:
         await http.aclose()
