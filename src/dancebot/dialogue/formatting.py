@@ -34,3 +34,14 @@ def lesson_button(start: datetime) -> str:
 def rub(amount: int) -> str:
     """``5600 ₽``: no thousands separator, so "5 600" can never read as a price of 600."""
     return f"{amount} ₽"
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """``plural(4, "занятие", "занятия", "занятий")`` → ``4 занятия``."""
+    if n % 10 == 1 and n % 100 != 11:
+        word = one
+    elif 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        word = few
+    else:
+        word = many
+    return f"{n} {word}"

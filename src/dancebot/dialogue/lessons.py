@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from dancebot.dialogue.context import TurnContext
 from dancebot.domain.crm import Lesson, LessonRef
@@ -42,13 +42,25 @@ async def upcoming_lessons(
 
 
 def matching(lessons: Sequence[Lesson], when: When) -> list[Lesson]:
-    """The lessons that fit what the client said about the day and the time."""
+    """The lessons that fit what the client said about the day and the time.
+
+    "в 9:30" is read as 21:30 by the parser (studio hours); when no lesson starts then but
+    one starts at 09:30, that is the one meant.
+    """
+    exact = _matching(lessons, when, when.at)
+    if exact or when.at is None or when.at.hour < 13:
+        return exact
+    return _matching(lessons, when, when.at.replace(hour=when.at.hour - 12))
+
+
+def _matching(lessons: Sequence[Lesson], when: When, at: time | None) -> list[Lesson]:
+    days = set(when.all_days)
     result = []
     for lesson in lessons:
         start = lesson.start.timetz().replace(tzinfo=None)
-        if when.day is not None and lesson.date != when.day:
+        if days and lesson.date not in days:
             continue
-        if when.at is not None and start != when.at:
+        if at is not None and start != at:
             continue
         if when.not_before is not None and start < when.not_before:
             continue

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from dancebot.dialogue.formatting import hhmm, long_day, rub, short_day
+from dancebot.dialogue.formatting import hhmm, long_day, plural, rub, short_day
 from dancebot.domain.crm import Lesson
 from dancebot.domain.messages import Button
 from dancebot.kb.schema import KnowledgeBase, Service
@@ -370,3 +371,74 @@ def admin_later() -> Reply:
 
 def booking_confirmed_late() -> Reply:
     return Reply("Проверила: запись прошла, вы записаны ✅ Если нужно что-то поменять — напишите.")
+
+
+# --- serial booking (S6) ----------------------------------------------------------------
+
+_WHY_NOT = {
+    "already": "вы уже записаны",
+    "full": "мест нет",
+    "past": "время прошло",
+    "gone": "занятие отменено",
+    "crm_down": "система записи не ответила",
+}
+
+
+def _day_list(days: Sequence[tuple[date, datetime]]) -> str:
+    return ", ".join(f"{d:%d.%m}" for d, _ in days)
+
+
+def serial_summary(
+    *,
+    name: str,
+    phone_display: str,
+    service_name: str,
+    days: Sequence[tuple[date, datetime]],
+    dropped: int,
+) -> Reply:
+    times = sorted({hhmm(start) for _, start in days})
+    extra = f" (ещё {dropped} — за один раз записываю не больше {len(days)})" if dropped else ""
+    return Reply(
+        f"Записываю: {name}, {phone_display}, {service_name} в {', '.join(times)}: "
+        f"{_day_list(days)} — {plural(len(days), 'занятие', 'занятия', 'занятий')}{extra}. "
+        "Всё верно?",
+        (Button(title="Да"), Button(title="Нет")),
+    )
+
+
+def serial_result(
+    service_name: str,
+    outcomes: Sequence[tuple[date, datetime, str]],
+    *,
+    unprocessed: int,
+    address: str | None,
+) -> Reply:
+    booked = [(d, s) for d, s, r in outcomes if r == "booked"]
+    lines = []
+    if booked:
+        total = len(outcomes) + unprocessed
+        lines.append(
+            f"Записала на {service_name} ✅ {_day_list(booked)} ({len(booked)} из {total})."
+        )
+    else:
+        lines.append(f"Не получилось записать на {service_name}.")
+    for d, _, r in outcomes:
+        if r != "booked":
+            lines.append(f"{d:%d.%m}: {_WHY_NOT[r]}.")
+    if unprocessed:
+        lines.append(f"Ещё {unprocessed} не успела оформить — передала администратору.")
+    if address:
+        lines.append(f"Адрес: {address}")
+    return Reply("\n".join(lines))
+
+
+def serial_nothing(service_name: str) -> Reply:
+    return Reply(f"В эти дни занятий {service_name} нет. Уточню у администратора и напишу!")
+
+
+def serial_dropped() -> Reply:
+    return Reply("Хорошо, не записываю. Если захотите другие дни — напишите.")
+
+
+def ask_serial_period() -> Reply:
+    return Reply("На какой период записать? Например: весь март или на 4 недели.")

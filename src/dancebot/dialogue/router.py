@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
-from dancebot.dialogue import booking, cancel, consult, handoff, lateness
+from dancebot.dialogue import booking, cancel, consult, handoff, lateness, serial
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
 from dancebot.nlu.intents import Intent, detect_intents
+from dancebot.nlu.temporal import parse_serial
 
 BOOKING_STATES = frozenset(
     {
@@ -48,6 +49,8 @@ async def route(ctx: TurnContext) -> list[Reply]:
     service = _service_in(ctx)
     if ctx.session.state in BOOKING_STATES:
         return await _in_booking(ctx, intents, service)
+    if ctx.session.state == State.SERIAL_BOOKING and intents[0] not in _QUESTIONS:
+        return await serial.on_message(ctx)
     if ctx.session.state == State.CANCEL_FLOW and intents[0] in (
         Intent.UNKNOWN,
         Intent.YES,
@@ -75,8 +78,8 @@ async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None
         ctx.session.misunderstood = 0
     if top == Intent.CANCEL:
         return await cancel.start(ctx, reschedule=_is_move(ctx.text))
-    if top == Intent.BOOKING:
-        return await booking.start(ctx, service)
+    if top == Intent.BOOKING or (top == Intent.UNKNOWN and service is not None):
+        return await _book(ctx, service)
     if top == Intent.PRICE:
         return consult.prices(ctx, service)
     if top == Intent.SCHEDULE:
@@ -89,9 +92,15 @@ async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None
         return consult.greeting(ctx)
     if top == Intent.YES and ctx.session.slots.service_id:  # "Записать вас?" → "да"
         return await booking.start(ctx, _slot_service(ctx))
-    if top == Intent.UNKNOWN and service is not None:  # just a style name: offer lessons
-        return await booking.start(ctx, service)
     return await _unknown(ctx)
+
+
+async def _book(ctx: TurnContext, service: Service | None) -> list[Reply]:
+    """One lesson, or a series when the client names weekdays to repeat (S6)."""
+    request = parse_serial(ctx.text, today=ctx.today)
+    if request is not None:
+        return await serial.start(ctx, service, request)
+    return await booking.start(ctx, service)
 
 
 async def _unknown(ctx: TurnContext) -> list[Reply]:

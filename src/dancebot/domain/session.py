@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,18 @@ class OfferedBooking(BaseModel):
     label: str
 
 
+class SerialPlan(BaseModel):
+    """S6: the same class on given weekdays over a period, booked as one request."""
+
+    service_id: str
+    weekdays: list[int]  # ISO: 1 = Monday
+    date_from: date
+    date_to: date | None = None  # None until the client names the period
+    at: time | None = None
+    lessons: list[OfferedLesson] = Field(default_factory=list)  # what will be booked
+    dropped: int = 0  # lessons beyond serial_booking_max, not booked
+
+
 class Slots(BaseModel):
     """What the booking needs (contract §7: group, datetime, client_name, client_phone)."""
 
@@ -47,6 +59,7 @@ class Slots(BaseModel):
     target_booking: OfferedBooking | None = None  # the booking to cancel or move
     reschedule: bool = False  # the flow moves the target booking instead of cancelling it
     awaiting: str | None = None  # what the open question was: "phone" | "pick" | "confirm"
+    serial: SerialPlan | None = None
 
 
 class Turn(BaseModel):

@@ -23,6 +23,7 @@ from dancebot.domain.messages import Channel, MessageType, OutboundMessage, Unif
 from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import Settings
+from dancebot.evaluation.cli import eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
 from dancebot.ports.clock import Clock
 
@@ -215,6 +216,9 @@ def emulator(
     run_emulator(
         seed=seed, host=host, port=port, api_key=api_key, api_path=api_path, state_file=state_file
     )
+
+
+app.command("eval")(eval_command)
 
 
 def main() -> None:

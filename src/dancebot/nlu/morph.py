@@ -6,6 +6,8 @@ from functools import lru_cache
 
 from dancebot.kb.morphology import morph_analyzer
 
+NAME_MIN_SCORE = 0.25
+
 
 @lru_cache(maxsize=50_000)
 def first_name(word: str) -> str | None:
@@ -15,7 +17,8 @@ def first_name(word: str) -> str | None:
     analyzer = morph_analyzer()
     if not analyzer.word_is_known(word):
         return None
-    names = [p for p in analyzer.parse(word) if "Name" in p.tag and p.score >= 0.05]
+    # "марта" is far more likely the month than the name Марта: a name must be a likely reading
+    names = [p for p in analyzer.parse(word) if "Name" in p.tag and p.score >= NAME_MIN_SCORE]
     if not names:
         return None
     if any("nomn" in p.tag for p in names):

@@ -2,178 +2,152 @@
 
 The LLM never computes dates: this parser does, relative to ``today`` in the studio's time
 zone, and always resolves into the future ("5 марта" said on 10 March means next year).
+
+``parse_when`` reads one message: the day or days, the time of day and any period it names.
+``parse_serial`` reads a request for a series of lessons (S6: "по вторникам и четвергам весь
+март"). ``parse_delay_minutes`` reads how late a client will be ("опаздываю на 10 минут").
+Holidays are not known here: the dialogue layer removes them using the KB.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 
-from dancebot.nlu.text import normalize
+from dancebot.nlu.temporal_days import DayFinding, find_days, take_numeric_dates
+from dancebot.nlu.temporal_delay import parse_delay_minutes
+from dancebot.nlu.temporal_prepare import Scratch, prepare
+from dancebot.nlu.temporal_times import find_times
 
-WEEKDAYS: dict[str, int] = {  # stem → ISO weekday
-    "понедельн": 1, "пн": 1,
-    "вторн": 2, "вт": 2,
-    "сред": 3, "ср": 3,
-    "четверг": 4, "чт": 4,
-    "пятниц": 5, "пт": 5,
-    "суббот": 6, "сб": 6,
-    "воскресен": 7, "вс": 7,
-}  # fmt: skip
-MONTHS: dict[str, int] = {
-    "январ": 1, "феврал": 2, "март": 3, "апрел": 4, "ма": 5, "июн": 6,
-    "июл": 7, "август": 8, "сентябр": 9, "октябр": 10, "ноябр": 11, "декабр": 12,
-}  # fmt: skip
-PARTS_OF_DAY: dict[str, tuple[time, time]] = {
-    "утр": (time(6), time(12)),
-    "дн": (time(12), time(17)),
-    "вечер": (time(17), time(23, 59)),
-}
+__all__ = ["SerialRequest", "When", "parse_delay_minutes", "parse_serial", "parse_when"]
 
-_WEEKDAY_RE = re.compile(
-    r"\b(?P<next>следующ\w*\s+)?(?P<day>понедельник\w*|вторник\w*|сред[ауы]|четверг\w*|"
-    r"пятниц[аеуы]|суббот[аеуы]|воскресень[ея]|пн|вт|ср|чт|пт|сб|вс)\b"
-)
-_DAY_MONTH_RE = re.compile(
-    r"\b(?P<d>[0-3]?\d)(?:-?(?:е|го))?\s+(?P<m>январ|феврал|март|апрел|ма[яй]|июн|июл|август|"
-    r"сентябр|октябр|ноябр|декабр)\w*"
-)
-_NUMERIC_DATE_RE = re.compile(r"\b(?P<d>[0-3]?\d)[./](?P<m>[01]?\d)(?:[./](?P<y>\d{2,4}))?\b")
-_ORDINAL_DAY_RE = re.compile(r"\bна\s+(?P<d>[0-3]?\d)-?(?:е|ое|го)\b|\b(?P<d2>[0-3]?\d)-(?:го|е)\b")
-_IN_N_RE = re.compile(
-    r"\bчерез\s+(?P<n>\d+|одн\w*|два|две|три|пару)?\s*(?P<unit>д(?:ень|ня|ней)|недел\w*)"
-)
-_CLOCK_RE = re.compile(r"\b(?P<h>[01]?\d|2[0-3])[:.](?P<m>[0-5]\d)\b")
-_AT_HOUR_RE = re.compile(
-    r"\b(?P<prep>в|к|после|с|до)\s+(?P<h>[01]?\d|2[0-3])(?:\s*(?:час\w*|ч\.?))?"
-    r"(?:\s+(?P<part>утра|дня|вечера|ночи))?(?![\d:.])"
-)
-_NUMBER_WORDS = {"одн": 1, "два": 2, "две": 2, "три": 3, "пару": 2}
+_LESSON_COUNT = re.compile(r"\b(?P<n>\d{1,2})\s*(?:заняти\w*|урок\w*|тренировк\w*|раз)\b")
 
 
 @dataclass(frozen=True, slots=True)
 class When:
-    """What a message says about when. Every field is optional; ``day`` is absolute."""
+    """What a message says about when. Every field is optional; dates are absolute.
+
+    ``day`` is the day named (the earliest one when several are: "на выходных" → Saturday);
+    ``days`` lists every day the message allows when that is more than one ("в среду или
+    пятницу", the weekend, "в будни"; for a range such as "в будни" ``day`` stays None).
+    ``weekdays`` are ISO weekdays said as a habit ("по вторникам"), ``period_start`` and
+    ``period_end`` (both inclusive) a span such as "весь март" or "на 4 недели".
+    """
 
     day: date | None = None
     at: time | None = None  # an exact start ("в 19", "19:00")
     not_before: time | None = None  # "после 18", "вечером"
-    not_after: time | None = None
+    not_after: time | None = None  # "до 12"; compared with the lesson's start
+    days: tuple[date, ...] = ()
+    weekdays: tuple[int, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None
 
     @property
     def is_empty(self) -> bool:
-        return self.day is None and self.at is None and self.not_before is None
+        return (
+            self.day is None
+            and self.at is None
+            and self.not_before is None
+            and self.not_after is None
+            and not self.days
+            and not self.weekdays
+            and self.period_start is None
+            and self.period_end is None
+        )
+
+    @property
+    def all_days(self) -> tuple[date, ...]:
+        """Every day allowed: ``days``, else ``day`` alone, else nothing."""
+        if self.days:
+            return self.days
+        return (self.day,) if self.day is not None else ()
+
+
+@dataclass(frozen=True, slots=True)
+class SerialRequest:
+    """A series of lessons on ``weekdays`` (ISO, sorted) from ``date_from`` to ``date_to``,
+    both inclusive.
+
+    ``date_to`` is None when neither a period nor a count was named (the dialogue asks for
+    the period, RFC S6); ``lessons`` is a count said instead of or besides a period ("на 8
+    занятий"); with a count alone, ``date_to`` is the day of the last of those lessons.
+    """
+
+    weekdays: tuple[int, ...]
+    date_from: date
+    date_to: date | None = None
+    lessons: int | None = None
+    at: time | None = None
+    not_before: time | None = None
+    not_after: time | None = None
+
+    def dates(self, *, limit: int = 100) -> tuple[date, ...]:
+        """The series' days in order, at most ``lessons`` (or ``limit``) of them; empty when
+        neither a period nor a count was named. Holidays are not removed here."""
+        if self.date_to is None and self.lessons is None:
+            return ()
+        cap = min(self.lessons or limit, limit)
+        found: list[date] = []
+        day = self.date_from
+        while len(found) < cap and (self.date_to is None or day <= self.date_to):
+            if day.isoweekday() in self.weekdays:
+                found.append(day)
+            day += timedelta(days=1)
+        return tuple(found)
 
 
 def parse_when(text: str, *, today: date) -> When:
-    """Everything the text says about a date and a time, resolved relative to ``today``."""
-    t = normalize(text)
-    day = _parse_day(t, today)
-    at, not_before, not_after = _parse_time(t)
-    return When(day=day, at=at, not_before=not_before, not_after=not_after)
+    """Everything the text says about a date and a time, resolved relative to ``today``.
+
+    Never raises; an expression it cannot resolve (31 февраля, a date in a past year) is
+    left out. Phone numbers, prices, ages, counts and durations are not read as times.
+    """
+    scratch = Scratch(prepare(text))
+    found = find_days(scratch, today)
+    times = find_times(scratch)
+    found.calendar += take_numeric_dates(scratch, today)
+    day, days = _reduce(found)
+    return When(
+        day=day,
+        at=times.at,
+        not_before=times.not_before,
+        not_after=times.not_after,
+        days=days,
+        weekdays=tuple(sorted(found.weekdays)),
+        period_start=found.period_start,
+        period_end=found.period_end,
+    )
 
 
-def _parse_day(t: str, today: date) -> date | None:
-    for word, shift in (("послезавтра", 2), ("завтра", 1), ("сегодня", 0)):
-        if re.search(rf"\b{word}\b", t):
-            return today + timedelta(days=shift)
-    if m := _IN_N_RE.search(t):
-        return today + _in_n(m)
-    if m := _DAY_MONTH_RE.search(t):
-        return _future_date(int(m["d"]), _month(m["m"]), today)
-    if (m := _NUMERIC_DATE_RE.search(t)) and _is_date_not_time(m):
-        year = int(m["y"]) + (2000 if len(m["y"]) == 2 else 0) if m["y"] else None
-        return _future_date(int(m["d"]), int(m["m"]), today, year=year)
-    if m := _ORDINAL_DAY_RE.search(t):
-        return _future_day_of_month(int(m["d"] or m["d2"]), today)
-    if m := _WEEKDAY_RE.search(t):
-        next_week = bool(m["next"]) or re.search(r"\bследующ\w*\s+недел", t) is not None
-        return _weekday(m["day"], today, next_week=next_week)
-    return None
+def parse_serial(text: str, *, today: date) -> SerialRequest | None:
+    """A request for a series ("каждую среду в течение месяца", "на 4 недели по субботам"),
+    or None when the text names no weekday to repeat."""
+    when = parse_when(text, today=today)
+    if not when.weekdays:
+        return None
+    count = _LESSON_COUNT.search(prepare(text, mask=False))
+    request = SerialRequest(
+        weekdays=when.weekdays,
+        date_from=when.period_start or today,
+        date_to=when.period_end,
+        lessons=int(count["n"]) if count else None,
+        at=when.at,
+        not_before=when.not_before,
+        not_after=when.not_after,
+    )
+    if request.date_to is None and request.lessons:
+        request = replace(request, date_to=request.dates()[-1])
+    return request
 
 
-def _parse_time(t: str) -> tuple[time | None, time | None, time | None]:
-    not_before: time | None = None
-    not_after: time | None = None
-    for stem, (start, end) in PARTS_OF_DAY.items():
-        if re.search(rf"\b{stem}\w*\b", t) and not re.search(r"\b(?:утра|дня|вечера)\b", t):
-            not_before, not_after = start, end
-    for clock in _CLOCK_RE.finditer(t):
-        if not _is_date_not_time(clock, clock=True):
-            return time(int(clock["h"]), int(clock["m"])), not_before, not_after
-    if m := _AT_HOUR_RE.search(t):
-        hour = _hour_with_part(int(m["h"]), m["part"])
-        if m["prep"] in ("после", "с"):
-            return None, time(hour), not_after
-        if m["prep"] == "до":
-            return None, not_before, time(hour)
-        return time(hour), not_before, not_after
-    return None, not_before, not_after
-
-
-def _hour_with_part(hour: int, part: str | None) -> int:
-    if part in ("вечера", "дня") and hour < 12:
-        return hour + 12
-    if part is None and 1 <= hour <= 9:  # studios open at ~10: "в 7" means 19:00
-        return hour + 12
-    return hour
-
-
-def _is_date_not_time(m: re.Match[str], *, clock: bool = False) -> bool:
-    """``05.03`` is a date, ``19.00`` / ``19:00`` a time."""
-    text = m.group(0)
-    if ":" in text:
-        return False
-    first, second = int(m.group(1)), int(m.group(2))
-    if clock:
-        return second <= 12 and 1 <= first <= 31 and second >= 1 and not text.endswith("00")
-    return 1 <= second <= 12 and 1 <= first <= 31
-
-
-def _in_n(m: re.Match[str]) -> timedelta:
-    raw = m["n"]
-    n = 1
-    if raw:
-        n = (
-            int(raw)
-            if raw.isdigit()
-            else next(v for k, v in _NUMBER_WORDS.items() if raw.startswith(k))
-        )
-    return timedelta(days=n * (7 if m["unit"].startswith("недел") else 1))
-
-
-def _month(word: str) -> int:
-    return next(v for k, v in MONTHS.items() if word.startswith(k))
-
-
-def _weekday(word: str, today: date, *, next_week: bool) -> date:
-    iso = next(v for k, v in WEEKDAYS.items() if word.startswith(k))
-    if next_week:
-        monday_next = today + timedelta(days=7 - today.weekday())
-        return monday_next + timedelta(days=iso - 1)
-    return today + timedelta(days=(iso - today.isoweekday()) % 7)
-
-
-def _future_date(day: int, month: int, today: date, *, year: int | None = None) -> date | None:
-    for y in [year] if year else [today.year, today.year + 1]:
-        try:
-            candidate = date(y, month, day)
-        except ValueError:
-            return None
-        if candidate >= today or year:
-            return candidate
-    return None
-
-
-def _future_day_of_month(day: int, today: date) -> date | None:
-    year, month = today.year, today.month
-    for _ in range(3):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            candidate = None
-        if candidate and candidate >= today:
-            return candidate
-        month, year = (1, year + 1) if month == 12 else (month + 1, year)
-    return None
+def _reduce(found: DayFinding) -> tuple[date | None, tuple[date, ...]]:
+    """``day`` and ``days`` from what was found: a calendar date beats a weekday word
+    ("в среду 4 марта" is 4 March), and days named beat ranges ("в будни")."""
+    specific = found.named + (found.calendar or found.weekday_days)
+    if specific:
+        unique = tuple(sorted(set(specific)))
+        return unique[0], unique if len(unique) > 1 else ()
+    return None, tuple(sorted(set(found.spans)))

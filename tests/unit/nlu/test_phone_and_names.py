@@ -45,7 +45,8 @@ def test_mask_and_display() -> None:
         ("запишите Марию", False, "Мария"),
         ("Лоэль", True, "Лоэль"),  # not in the dictionary: taken only when asked for
         ("Лоэль", False, None),
-        ("Айгерим", False, "Айгерим"),
+        ("Айгерим", True, "Айгерим"),
+        ("весь март", False, None),  # "марта" is the month here, not the name Марта
         ("да", True, None),
         ("хочу на контемп", False, None),
         ("сколько стоит", True, None),

@@ -1,0 +1,1 @@
+"""``dancebot eval``: conversation scenarios (SCENARIOS.md) run through the real pipeline."""
