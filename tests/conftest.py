@@ -33,3 +33,20 @@ async def real_redis(key_prefix: str) -> AsyncIterator[aioredis.Redis]:
     async for key in client.scan_iter(match=f"{key_prefix}:*"):
         await client.delete(key)
     await client.aclose()
+
+
+@pytest.fixture
+async def embedded_redis() -> AsyncIterator[aioredis.Redis]:
+    from dancebot.adapters.storage.redis_connection import make_redis
+
+    client = make_redis(None)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(params=[pytest.param("real", marks=pytest.mark.redis), "embedded"])
+def redis(request: pytest.FixtureRequest) -> aioredis.Redis:
+    """The real Redis (``real_redis``) or the embedded fakeredis: a storage behaviour is
+    tested against both with the same test (STYLE §10)."""
+    client: aioredis.Redis = request.getfixturevalue(f"{request.param}_redis")
+    return client

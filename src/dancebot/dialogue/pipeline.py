@@ -1,7 +1,10 @@
-"""Inbound processing in front of the engine: dedup, then the conversation (contract §8).
+"""Inbound processing in front of the engine (contract §8, RFC §7.2): dedup, then one chat at
+a time and in order.
 
-The channels' webhooks, the durable stream and the spam filter (issue: channels) wrap this;
-the console channel and ``dancebot eval`` call it directly.
+Every message is queued per chat; whoever holds the chat's lock handles the queue, so a
+message that arrives while a booking is in progress waits and is handled after it (CC-13).
+The channels' webhooks, the durable stream and the spam filter wrap this; the console channel
+and ``dancebot eval`` call it directly.
 """
 
 from __future__ import annotations
@@ -9,19 +12,21 @@ from __future__ import annotations
 import structlog
 
 from dancebot.dialogue.engine import ConversationEngine
-from dancebot.domain.messages import OutboundMessage, UnifiedMessage
-from dancebot.ports.storage import InboundDedup
+from dancebot.domain.messages import Channel, OutboundMessage, UnifiedMessage
+from dancebot.ports.storage import ChatGate, InboundDedup
 
 log = structlog.get_logger(__name__)
 
 
 class InboundPipeline:
-    def __init__(self, engine: ConversationEngine, *, dedup: InboundDedup) -> None:
+    def __init__(self, engine: ConversationEngine, *, dedup: InboundDedup, gate: ChatGate) -> None:
         self._engine = engine
         self._dedup = dedup
+        self._gate = gate
 
     async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
-        """The replies to ``message``; none when it is a re-delivered duplicate."""
+        """The replies produced while this call held the chat (none for a duplicate, or when
+        another consumer holds the chat and will handle this message in its turn)."""
         if not await self._dedup.first_seen(message.channel, message.dedup_key):
             log.info(
                 "inbound_duplicate_dropped",
@@ -29,4 +34,22 @@ class InboundPipeline:
                 trace_id=message.trace_id,
             )
             return []
-        return await self._engine.handle(message)
+        await self._gate.enqueue(message)
+        return await self._drain(message.channel, message.chat_id)
+
+    async def _drain(self, channel: Channel, chat_id: str) -> list[OutboundMessage]:
+        replies: list[OutboundMessage] = []
+        while True:
+            token = await self._gate.try_enter(channel, chat_id)
+            if token is None:
+                return replies  # the holder handles the queue, ours included
+            try:
+                while (
+                    queued := await self._gate.next_message(channel, chat_id, token)
+                ) is not None:
+                    replies += await self._engine.handle(queued)
+            finally:
+                await self._gate.leave(channel, chat_id, token)
+            # a message queued between our last look and the release must not be stranded
+            if not await self._gate.has_queued(channel, chat_id):
+                return replies

@@ -23,6 +23,7 @@ from dancebot.adapters.crm.impulse.cache import ScheduleCache
 from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.adapters.crm.impulse.settings import ImpulseSettings
+from dancebot.adapters.storage.chat_gate import RedisChatGate
 from dancebot.adapters.storage.db.audit import SqlAuditLog
 from dancebot.adapters.storage.db.engine import database_url, make_engine, make_sessionmaker
 from dancebot.adapters.storage.db.migrate import upgrade_database
@@ -129,7 +130,11 @@ async def build_services(
     timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm)
     # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
     recovered = await timeouts.run_due(clock.now())
-    pipeline = InboundPipeline(engine, dedup=RedisInboundDedup(redis, keys=keys))
+    pipeline = InboundPipeline(
+        engine,
+        dedup=RedisInboundDedup(redis, keys=keys),
+        gate=RedisChatGate(redis, keys=keys),
+    )
     log.info(
         "services_ready",
         studio=kb.studio.name,

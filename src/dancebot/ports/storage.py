@@ -8,7 +8,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from dancebot.domain.messages import Channel
+from dancebot.domain.messages import Channel, UnifiedMessage
 from dancebot.domain.session import Session
 
 
@@ -60,3 +60,26 @@ class InboundDedup(Protocol):
     async def first_seen(self, channel: Channel, message_id: str) -> bool:
         """True the first time a message id is seen within the window; False for a duplicate."""
         ...
+
+
+class ChatGate(Protocol):
+    """One chat is handled by one consumer at a time, in arrival order (RFC §7.2, CC-13).
+
+    Every message is queued first; whoever holds the chat's lock handles the queue.
+    """
+
+    async def enqueue(self, message: UnifiedMessage) -> None: ...
+
+    async def try_enter(self, channel: Channel, chat_id: str) -> str | None:
+        """A token when the chat's lock was free and is now ours, else None."""
+        ...
+
+    async def next_message(
+        self, channel: Channel, chat_id: str, token: str
+    ) -> UnifiedMessage | None:
+        """The oldest queued message (also extends our lock), or None when the queue is empty."""
+        ...
+
+    async def leave(self, channel: Channel, chat_id: str, token: str) -> None: ...
+
+    async def has_queued(self, channel: Channel, chat_id: str) -> bool: ...

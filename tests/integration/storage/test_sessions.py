@@ -4,7 +4,6 @@ embedded fakeredis, so the two cannot drift apart."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -14,7 +13,6 @@ from structlog.testing import capture_logs
 from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard, booking_fingerprint
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.adapters.storage.profiles import RedisProfileStore
-from dancebot.adapters.storage.redis_connection import make_redis
 from dancebot.adapters.storage.sessions import RedisSessionStore
 from dancebot.domain.fsm import State
 from dancebot.domain.messages import Channel
@@ -24,20 +22,6 @@ from dancebot.ports.storage import ClientProfile
 MSK = timezone(timedelta(hours=3))
 NOW = datetime(2025, 3, 10, 18, 30, tzinfo=MSK)
 DAY = 24 * 3600
-
-
-@pytest.fixture
-async def embedded_redis() -> AsyncIterator[aioredis.Redis]:
-    client = make_redis(None)
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture(params=[pytest.param("real", marks=pytest.mark.redis), "embedded"])
-def redis(request: pytest.FixtureRequest) -> aioredis.Redis:
-    """The real Redis (``real_redis`` from tests/conftest.py) or the embedded fakeredis."""
-    client: aioredis.Redis = request.getfixturevalue(f"{request.param}_redis")
-    return client
 
 
 @pytest.fixture

@@ -31,6 +31,10 @@ class RedisKeys:
     def chat_lock(self, channel: str, chat_id: str) -> str:
         return self._key("lock", "chat", channel, chat_id)
 
+    def chat_queue(self, channel: str, chat_id: str) -> str:
+        """Messages of one chat waiting for the consumer that holds the chat's lock."""
+        return self._key("queue", "chat", channel, chat_id)
+
     # inbound
     def seen(self, channel: str, message_id: str) -> str:
         """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix."""
