@@ -54,6 +54,31 @@ async def start(ctx: TurnContext, service: Service | None) -> list[Reply]:
     return await choose_lesson(ctx, parse_when(ctx.text, today=ctx.today))
 
 
+async def from_schedule(ctx: TurnContext, service: Service | None) -> list[Reply]:
+    """ "Записать вас?" after a schedule → "да": choose among the lessons that were shown."""
+    shown = ctx.session.slots.offered
+    if service is None or not shown:
+        return await start(ctx, service)
+    await _prefill_contact(ctx)
+    ctx.session.slots.service_id = service.id
+    if len(shown) == 1:
+        lesson = await _lesson(ctx, LessonRef(schedule_id=shown[0].schedule_id, date=shown[0].date))
+        if lesson is not None and not lesson.is_full:
+            return await lesson_chosen(ctx, lesson)
+    try:
+        upcoming = await L.upcoming_lessons(ctx, service)
+    except CrmError:
+        return [R.crm_unavailable_schedule()]
+    wanted = {(x.schedule_id, x.date) for x in shown}
+    lessons = [x for x in upcoming if (x.schedule_id, x.date) in wanted and not x.is_full]
+    if not lessons:
+        return await start(ctx, service)
+    lessons = lessons[: L.OFFER_COUNT]
+    ctx.session.slots.offered = [L.offered(x, lesson_button(x.start)) for x in lessons]
+    ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
+    return [R.offer_lessons(service.name, lessons)]
+
+
 async def choose_lesson(ctx: TurnContext, when: When) -> list[Reply]:
     """Pick the lesson when the client's words single one out, else offer the nearest."""
     service = _service(ctx)

@@ -9,9 +9,12 @@ import structlog
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
+from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.errors import CrmError
+from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
+from dancebot.nlu.temporal import When, parse_when
 
 log = structlog.get_logger(__name__)
 
@@ -19,6 +22,7 @@ SCHEDULE_DAYS = 7
 
 
 def greeting(ctx: TurnContext) -> list[Reply]:
+    ctx.session.move_to(State.COLLECTING_INTENT, now=ctx.now)
     return [R.greeting(ctx.deps.kb)]
 
 
@@ -31,22 +35,49 @@ def prices(ctx: TurnContext, service: Service | None) -> list[Reply]:
 async def schedule(
     ctx: TurnContext, service: Service | None, *, keep_state: bool = False
 ) -> list[Reply]:
-    """The coming week's lessons of a service, from the CRM, with free places."""
-    if service is None:
+    """The coming week's lessons of a service (or of every service on the day the client
+    named), from the CRM, with free places."""
+    when = parse_when(ctx.text, today=ctx.today)
+    if service is None and not when.all_days:
         return [R.ask_service_for_schedule(ctx.deps.kb.services)]
+    if service is None:
+        return await _day_schedule(ctx, when)
     try:
         lessons = await L.upcoming_lessons(ctx, service, days=SCHEDULE_DAYS)
     except CrmError as exc:
         log.warning("schedule_unavailable", error=type(exc).__name__)
         return [R.crm_unavailable_schedule()]
+    if when.all_days:
+        lessons = L.matching(lessons, when) or lessons
     notice = _holiday_notice(ctx)
     if not lessons:
         return [R.holiday_notice(notice)] if notice else [R.no_lessons(service.name)]
     if not keep_state:
         ctx.session.slots.service_id = service.id
+        ctx.session.move_to(State.BROWSING_SCHEDULE, now=ctx.now)
     limit = 4 if ctx.session.channel.value == "whatsapp" else 6
     reply = R.schedule(service.name, lessons, limit=limit, ask_to_book=not keep_state)
+    if not keep_state:  # "да" / "записаться" next picks from what was shown
+        ctx.session.slots.offered = [
+            L.offered(x, lesson_button(x.start)) for x in lessons[:limit] if not x.is_full
+        ]
     return [R.holiday_notice(notice), reply] if notice else [reply]
+
+
+async def _day_schedule(ctx: TurnContext, when: When) -> list[Reply]:
+    """Every service's lessons on the named day(s): "что есть в субботу вечером"."""
+    day = when.all_days[0]
+    holiday = ctx.deps.kb.holiday_on(day)
+    if holiday is not None:
+        return [R.holiday_notice(holiday.message)]
+    try:
+        lessons = await ctx.deps.crm.get_schedule(date_from=day, date_to=when.all_days[-1])
+    except CrmError as exc:
+        log.warning("schedule_unavailable", error=type(exc).__name__)
+        return [R.crm_unavailable_schedule()]
+    lessons = [x for x in L.matching(lessons, when) if x.start > ctx.now]
+    limit = 4 if ctx.session.channel.value == "whatsapp" else 6
+    return [R.day_schedule(day, lessons, limit=limit)]
 
 
 def _holiday_notice(ctx: TurnContext) -> str | None:

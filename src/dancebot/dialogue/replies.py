@@ -73,6 +73,18 @@ def schedule(
     return Reply("\n".join(lines), (Button(title="Записаться", payload="book"),))
 
 
+def day_schedule(day: date, lessons: Sequence[Lesson], *, limit: int) -> Reply:
+    if not lessons:
+        return Reply(f"На {long_day(day)} занятий нет. Показать другой день?")
+    lines = [f"{long_day(day).capitalize()}:"]
+    for lesson in lessons[:limit]:
+        name = lesson.style_name or lesson.group_name
+        places = "мест нет" if lesson.is_full else f"мест: {lesson.free_places}"
+        lines.append(f"{hhmm(lesson.start)} {name} ({places})")
+    lines.append("Записать на какое-то из них?")
+    return Reply("\n".join(lines))
+
+
 def no_lessons(service_name: str) -> Reply:
     return Reply(
         f"В ближайшие дни свободных занятий {service_name} не нашла. "

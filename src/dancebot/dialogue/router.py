@@ -90,8 +90,8 @@ async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None
         return answer
     if top == Intent.GREETING:
         return consult.greeting(ctx)
-    if top == Intent.YES and ctx.session.slots.service_id:  # "Записать вас?" → "да"
-        return await booking.start(ctx, _slot_service(ctx))
+    if top == Intent.YES and ctx.session.state == State.BROWSING_SCHEDULE:  # "Записать вас?"
+        return await booking.from_schedule(ctx, _slot_service(ctx))
     return await _unknown(ctx)
 
 
@@ -172,7 +172,7 @@ async def _button(ctx: TurnContext) -> list[Reply] | None:
     if kind == "schedule" and picked:
         return await consult.schedule(ctx, picked)
     if ctx.text == "book":
-        return await booking.start(ctx, _slot_service(ctx))
+        return await booking.from_schedule(ctx, _slot_service(ctx))
     if kind == "lesson":
         if ctx.session.state != State.COLLECTING_DATETIME:
             ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
