@@ -28,7 +28,13 @@ from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
 from dancebot.nlu.contact import extract_name
 from dancebot.nlu.intents import is_no, is_yes
-from dancebot.nlu.phone import display_phone, find_phone, looks_like_phone_attempt, mask_phone
+from dancebot.nlu.phone import (
+    display_phone,
+    find_phone,
+    looks_like_phone_attempt,
+    mask_phone,
+    strip_phone,
+)
 from dancebot.nlu.temporal import When, parse_when
 from dancebot.nlu.third_party import extract_attendee
 from dancebot.ports.audit import BookingAttemptRecord
@@ -107,12 +113,22 @@ async def choose_lesson(ctx: TurnContext, when: When) -> list[Reply]:
     ctx.session.slots.offered = [L.offered(x, lesson_button(x.start)) for x in shown]
     ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
     intro = None
-    if not when.is_empty and not fitting:
+    if _already_started(ctx, when):
+        intro = R.already_started()
+    elif not when.is_empty and not fitting:
         full = L.matching(upcoming, when)
         intro = R.nothing_then(
             service.name, full_only=bool(full), holiday=_holiday_message(ctx, when)
         )
     return [R.offer_lessons(service.name, shown, intro=intro)]
+
+
+def _already_started(ctx: TurnContext, when: When) -> bool:
+    """ "сегодня в 19" said at 19:30: that lesson has started or is over (RFC §9.4)."""
+    if when.day != ctx.today or when.at is None:
+        return False
+    local_now = ctx.now.astimezone(ctx.deps.kb.tz)
+    return when.at <= local_now.time().replace(tzinfo=None)
 
 
 def _holiday_message(ctx: TurnContext, when: When) -> str | None:
@@ -196,13 +212,13 @@ def _take_contact_from_text(ctx: TurnContext) -> bool:
     phone = find_phone(ctx.text)
     if phone:
         slots.client_phone, slots.phone_from_channel, took = phone, False, True
-    text = ctx.text
+    text = strip_phone(ctx.text)
     attendee = extract_attendee(text)
     if attendee is not None and attendee.name:
         slots.attendee_name, took = attendee.name, True
         text = text.replace(attendee.name, " ")  # the attendee's name is not the contact's
     expecting_name = ctx.session.state == State.COLLECTING_CONTACT and not slots.client_name
-    name = extract_name(text, expecting_name=expecting_name)
+    name = extract_name(text, expecting_name=expecting_name, ignore=ctx.deps.matcher.vocabulary)
     if name and name != slots.attendee_name:
         slots.client_name, took = name, True
     return took
@@ -226,6 +242,9 @@ async def _summary(ctx: TurnContext, lesson: Lesson | None = None) -> list[Reply
     lesson = lesson or await _chosen_lesson(ctx)
     if lesson is None or not slots.client_name or not slots.client_phone:
         return await choose_lesson(ctx, When())
+    if not slots.attendee_name and await _holds(ctx, slots.client_phone, lesson):
+        _finish(ctx)
+        return [R.already_booked()]
     ctx.session.move_to(State.CONFIRM_BOOKING, now=ctx.now)
     return [
         R.summary(
@@ -236,6 +255,19 @@ async def _summary(ctx: TurnContext, lesson: Lesson | None = None) -> list[Reply
             attendee=slots.attendee_name,
         )
     ]
+
+
+async def _holds(ctx: TurnContext, phone: str, lesson: Lesson) -> bool:
+    """The client already has this lesson: say so before a pointless summary. A CRM that
+    cannot answer here is no reason to stop: the booking itself is protected anyway."""
+    try:
+        client = await ctx.deps.crm.find_client(phone)
+        if client is None:
+            return False
+        bookings = await ctx.deps.crm.list_bookings(client_id=client.id, date_from=lesson.date)
+    except CrmError:
+        return False
+    return any(b.ref == lesson.ref for b in bookings)
 
 
 async def _chosen_lesson(ctx: TurnContext) -> Lesson | None:
@@ -257,9 +289,9 @@ async def _prefill_contact(ctx: TurnContext) -> None:
 
 
 async def on_confirm(ctx: TurnContext) -> list[Reply]:
-    if is_yes(ctx.text):
-        return await execute(ctx)
     when = parse_when(ctx.text, today=ctx.today)
+    if is_yes(ctx.text) and when.is_empty and find_phone(ctx.text) is None:
+        return await execute(ctx)
     if not when.is_empty:  # "нет, на 19": correct the time, keep the rest
         chosen = ctx.session.slots.lesson
         if chosen is not None and when.day is None:
@@ -324,7 +356,7 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         slots.reschedule, slots.target_booking = False, None
         old_lesson = await cancel_replaced(ctx, old)
         if old_lesson is not None:
-            return [R.rescheduled(old_lesson, lesson)]
+            return [R.rescheduled(old_lesson, lesson, address=ctx.deps.kb.studio.address)]
     attendee, slots.attendee_name = slots.attendee_name, None
     return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee)]
 
@@ -348,6 +380,13 @@ _OUTCOMES: dict[type[CrmError], str] = {
     LessonInPast: "in_past",
     NotFound: "not_found",
 }
+
+
+def drop(ctx: TurnContext) -> None:
+    """The client changed their mind: forget the draft, keep who they are."""
+    slots = ctx.session.slots
+    slots.lesson, slots.offered, slots.service_id, slots.attendee_name = None, [], None, None
+    ctx.session.move_to(State.IDLE, now=ctx.now)
 
 
 def _finish(ctx: TurnContext) -> None:

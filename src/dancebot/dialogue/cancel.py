@@ -13,7 +13,7 @@ import structlog
 
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
-from dancebot.dialogue.formatting import lesson_button
+from dancebot.dialogue.formatting import hhmm, lesson_button, long_day
 from dancebot.dialogue.lessons import belongs_to
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.crm import Booking, Lesson
@@ -22,6 +22,7 @@ from dancebot.domain.fsm import State
 from dancebot.domain.session import OfferedBooking
 from dancebot.nlu.intents import is_no, is_yes
 from dancebot.nlu.phone import display_phone, find_phone, looks_like_phone_attempt
+from dancebot.nlu.temporal import parse_when
 
 log = structlog.get_logger(__name__)
 
@@ -110,14 +111,17 @@ def _offered(ctx: TurnContext, booking: Booking, lesson: Lesson) -> OfferedBooki
         date=lesson.date,
         start=lesson.start,
         service_id=service.id if service else None,
-        label=f"{(lesson.style_name or lesson.group_name)[:12]} {lesson_button(lesson.start)}",
+        label=(
+            f"{lesson.style_name or lesson.group_name}, {long_day(lesson.date)}, "
+            f"{hhmm(lesson.start)}"
+        ),
     )
 
 
 def _pick_reply(ctx: TurnContext) -> Reply:
     slots = ctx.session.slots
     return R.pick_booking(
-        [(b.label, f"booking:{b.booking_id}") for b in slots.bookings[:6]],
+        [(b.label, lesson_button(b.start), f"booking:{b.booking_id}") for b in slots.bookings[:6]],
         reschedule=slots.reschedule,
     )
 
@@ -126,7 +130,8 @@ def _picked(ctx: TurnContext) -> OfferedBooking | None:
     slots = ctx.session.slots
     text = ctx.text.strip().casefold()
     for number, item in enumerate(slots.bookings, start=1):
-        if text in (f"booking:{item.booking_id}", item.label.casefold(), str(number)):
+        names = (f"booking:{item.booking_id}", item.label.casefold(), str(number))
+        if text in names or text == lesson_button(item.start).casefold():
             return item
     return None
 
@@ -157,6 +162,11 @@ async def _start_move(ctx: TurnContext, chosen: OfferedBooking, lesson: Lesson) 
     slots.service_id = chosen.service_id
     slots.lesson = None
     ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
+    when = parse_when(ctx.text, today=ctx.today)
+    if not when.is_empty and chosen.service_id is not None:  # "перенесите на пятницу"
+        from dancebot.dialogue.booking import choose_lesson
+
+        return await choose_lesson(ctx, when)
     return [R.reschedule_to_what(lesson)]
 
 

@@ -15,6 +15,7 @@ from dancebot.domain.errors import CrmError
 from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
 from dancebot.nlu.temporal import When, parse_when
+from dancebot.nlu.text import normalize
 
 log = structlog.get_logger(__name__)
 
@@ -22,14 +23,31 @@ SCHEDULE_DAYS = 7
 
 
 def greeting(ctx: TurnContext) -> list[Reply]:
-    ctx.session.move_to(State.COLLECTING_INTENT, now=ctx.now)
     return [R.greeting(ctx.deps.kb)]
 
 
-def prices(ctx: TurnContext, service: Service | None) -> list[Reply]:
+_TARIFF = ("абонемент", "абик", "пробн", "разов")
+
+
+def asks_about_tariff(text: str) -> bool:
+    return any(word in normalize(text) for word in _TARIFF)
+
+
+async def prices(ctx: TurnContext, service: Service | None) -> list[Reply]:
+    """Prices from the KB only. A trial asked about where the KB has no trial price is a
+    question for the admin (never a guess)."""
     if service is None:
         return [R.ask_service_for_prices(ctx.deps.kb.services)]
-    return [R.prices(service)]
+    replies = [R.prices(service)]
+    if "пробн" in normalize(ctx.text) and service.trial_price is None:
+        await ctx.deps.admin.notify_admin(
+            f"Клиент спрашивает цену пробного занятия {service.name}, в базе знаний её нет "
+            f"({ctx.session.channel.value}, чат {ctx.session.chat_id}). "
+            f"Ответить: /reply {ctx.session.chat_id} …",
+            trace_id=ctx.message.trace_id,
+        )
+        replies.append(R.trial_unknown())
+    return replies
 
 
 async def schedule(
@@ -103,16 +121,17 @@ async def answer_or_escalate(ctx: TurnContext) -> list[Reply]:
 
 
 _COMPARE = ("лучше", "сильнее", "круче", "лучший", "лучшая", "самый крутой", "посоветуй")
-_TEACHER = ("ведет", "ведёт", "преподава", "тренер", "педагог", "учител")
+_TEACHER = ("ведет", "препода", "тренер", "тренирует", "педагог", "учител")
 _DIRECTIONS = ("направлени", "какие танц", "какие есть", "чем занимает", "какие стили")
 
 
 def info(ctx: TurnContext, service: Service | None) -> list[Reply] | None:
     """Facts from the KB about services and teachers; None when the question is not that."""
-    t = ctx.text.casefold()
+    t = normalize(ctx.text)
     kb = ctx.deps.kb
     if any(w in t for w in _COMPARE):
-        pairs = [(x.name, ", ".join(_style_names(ctx, x.styles))) for x in kb.teachers]
+        chosen = kb.teachers_for(service.id) if service else kb.teachers
+        pairs = [(x.name, ", ".join(_style_names(ctx, x.styles))) for x in chosen]
         return [R.no_comparison(pairs)]
     if any(w in t for w in _TEACHER):
         if service is None:

@@ -9,6 +9,7 @@ import structlog
 
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import Deps, TurnContext
+from dancebot.dialogue.fit import fit
 from dancebot.dialogue.replies import Reply
 from dancebot.dialogue.router import route
 from dancebot.domain.messages import OutboundMessage, UnifiedMessage
@@ -38,7 +39,11 @@ class ConversationEngine:
             await self._audit(
                 message, "in", message.text or f"<{message.message_type.value}>", session
             )
-            replies = await self._replies(message, session)
+            replies = [
+                part
+                for reply in await self._replies(message, session)
+                for part in fit(reply, message.channel)
+            ]
             if session.state != state_before:
                 log.info(
                     "fsm_transition", state_from=state_before.value, state_to=session.state.value

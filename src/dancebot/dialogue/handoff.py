@@ -16,15 +16,18 @@ from dancebot.nlu.phone import display_phone
 CARD_HISTORY = 6
 
 
-def admin_card(session: Session, *, reason: str, sender_name: str | None) -> str:
+def admin_card(
+    session: Session, *, reason: str, sender_name: str | None, sender_phone: str | None = None
+) -> str:
     """Everything the admin needs to act at once. Phones appear here in full: the admin chat
     is the studio's own; logs mask them."""
     slots = session.slots
+    phone = slots.client_phone or sender_phone
     lines = [
         f"🔔 Эскалация: {reason}",
         f"Клиент: {slots.client_name or sender_name or '—'} · {session.channel.value} · "
         f"чат {session.chat_id}",
-        f"Телефон: {display_phone(slots.client_phone) if slots.client_phone else '—'}",
+        f"Телефон: {display_phone(phone) if phone else '—'}",
     ]
     filled = {
         "направление": slots.service_id,
@@ -44,7 +47,12 @@ def admin_card(session: Session, *, reason: str, sender_name: str | None) -> str
 
 async def start(ctx: TurnContext, *, reason: str) -> list[Reply]:
     """Tell the client "Передаю администратору ⏳", send the admin a card, wait for the admin."""
-    card = admin_card(ctx.session, reason=reason, sender_name=ctx.message.sender_name)
+    card = admin_card(
+        ctx.session,
+        reason=reason,
+        sender_name=ctx.message.sender_name,
+        sender_phone=ctx.message.sender_phone,
+    )
     await ctx.deps.admin.notify_admin(card, trace_id=ctx.message.trace_id)
     ctx.session.move_to(State.HANDOFF_TO_ADMIN, now=ctx.now)
     return [R.passing_to_admin()]
@@ -53,7 +61,12 @@ async def start(ctx: TurnContext, *, reason: str) -> list[Reply]:
 async def ask_admin(ctx: TurnContext, *, reason: str) -> list[Reply]:
     """A question the KB cannot answer: the admin gets the card and may ``/reply``, but the
     bot keeps serving the client meanwhile (docs/decisions.md, D9)."""
-    card = admin_card(ctx.session, reason=reason, sender_name=ctx.message.sender_name)
+    card = admin_card(
+        ctx.session,
+        reason=reason,
+        sender_name=ctx.message.sender_name,
+        sender_phone=ctx.message.sender_phone,
+    )
     await ctx.deps.admin.notify_admin(card, trace_id=ctx.message.trace_id)
     return [R.will_ask_admin()]
 

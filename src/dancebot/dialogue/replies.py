@@ -34,14 +34,14 @@ def greeting(kb: KnowledgeBase) -> Reply:
 def ask_service(services: Sequence[Service], *, purpose: str = "записаться") -> Reply:
     return Reply(
         f"На какое направление хотите {purpose}?",
-        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:6]),
+        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:10]),
     )
 
 
 def ask_service_for_prices(services: Sequence[Service]) -> Reply:
     return Reply(
         "Цена зависит от направления. Какое вас интересует?",
-        tuple(Button(title=s.name, payload=f"price:{s.id}") for s in services[:6]),
+        tuple(Button(title=s.name, payload=f"price:{s.id}") for s in services[:10]),
     )
 
 
@@ -56,7 +56,7 @@ def prices(service: Service) -> Reply:
 def ask_service_for_schedule(services: Sequence[Service]) -> Reply:
     return Reply(
         "Расписание какого направления показать?",
-        tuple(Button(title=s.name, payload=f"schedule:{s.id}") for s in services[:6]),
+        tuple(Button(title=s.name, payload=f"schedule:{s.id}") for s in services[:10]),
     )
 
 
@@ -282,12 +282,13 @@ def no_future_bookings(phone_display: str) -> Reply:
     )
 
 
-def pick_booking(bookings: Sequence[tuple[str, str]], *, reschedule: bool) -> Reply:
-    """``bookings``: (button label, payload) pairs."""
+def pick_booking(bookings: Sequence[tuple[str, str, str]], *, reschedule: bool) -> Reply:
+    """``bookings``: (line in the text, button label ≤ 20 chars, payload) triples."""
     verb = "перенести" if reschedule else "отменить"
+    lines = "\n".join(f"• {line}" for line, _, _ in bookings)
     return Reply(
-        f"Какую запись {verb}?",
-        tuple(Button(title=label, payload=payload) for label, payload in bookings),
+        f"Ваши записи:\n{lines}\nКакую {verb}?",
+        tuple(Button(title=label, payload=payload) for _, label, payload in bookings),
     )
 
 
@@ -319,10 +320,10 @@ def reschedule_to_what(lesson: Lesson) -> Reply:
     return Reply(f"Переносим {lesson_line(lesson)}. На какой день и время?")
 
 
-def rescheduled(old: Lesson, new: Lesson) -> Reply:
+def rescheduled(old: Lesson, new: Lesson, *, address: str) -> Reply:
     return Reply(
         f"Готово, перенесла ✅ Теперь: {lesson_line(new)}. "
-        f"Запись на {short_day(old.date)} {hhmm(old.start)} отменена."
+        f"Запись на {short_day(old.date)} {hhmm(old.start)} отменена.\nАдрес: {address}"
     )
 
 
@@ -407,13 +408,18 @@ def serial_summary(
     service_name: str,
     days: Sequence[tuple[date, datetime]],
     dropped: int,
+    full: Sequence[date] = (),
 ) -> Reply:
-    times = sorted({hhmm(start) for _, start in days})
+    by_time: dict[str, list[tuple[date, datetime]]] = {}
+    for day, start in days:
+        by_time.setdefault(hhmm(start), []).append((day, start))
+    when = "; ".join(f"в {t}: {_day_list(group)}" for t, group in sorted(by_time.items()))
     extra = f" (ещё {dropped} — за один раз записываю не больше {len(days)})" if dropped else ""
+    if full:
+        extra += f" ({', '.join(f'{d:%d.%m}' for d in full)} — мест нет)"
     return Reply(
-        f"Записываю: {name}, {phone_display}, {service_name} в {', '.join(times)}: "
-        f"{_day_list(days)} — {plural(len(days), 'занятие', 'занятия', 'занятий')}{extra}. "
-        "Всё верно?",
+        f"Записываю: {name}, {phone_display}, {service_name} {when} — "
+        f"{plural(len(days), 'занятие', 'занятия', 'занятий')}{extra}. Всё верно?",
         (Button(title="Да"), Button(title="Нет")),
     )
 
@@ -424,6 +430,7 @@ def serial_result(
     *,
     unprocessed: int,
     address: str | None,
+    full: Sequence[date] = (),
 ) -> Reply:
     booked = [(d, s) for d, s, r in outcomes if r == "booked"]
     lines = []
@@ -437,6 +444,8 @@ def serial_result(
     for d, _, r in outcomes:
         if r != "booked":
             lines.append(f"{d:%d.%m}: {_WHY_NOT[r]}.")
+    if full:
+        lines.append(f"{', '.join(f'{d:%d.%m}' for d in full)}: мест нет.")
     if unprocessed:
         lines.append(f"Ещё {unprocessed} не успела оформить — передала администратору.")
     if address:
@@ -454,3 +463,19 @@ def serial_dropped() -> Reply:
 
 def ask_serial_period() -> Reply:
     return Reply("На какой период записать? Например: весь март или на 4 недели.")
+
+
+def trial_unknown() -> Reply:
+    return Reply("Про пробное занятие уточню у администратора и напишу!")
+
+
+def here() -> Reply:
+    return Reply("Да, я здесь! Чем помочь?")
+
+
+def already_started() -> str:
+    return "Это занятие уже началось или прошло. Ближайшие:"
+
+
+def booking_dropped() -> Reply:
+    return Reply("Хорошо, оставим. Если передумаете — просто напишите!")

@@ -8,6 +8,7 @@ resumes (RFC §7.2).
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from dancebot.dialogue import booking, cancel, consult, handoff, lateness, serial
 from dancebot.dialogue import replies as R
@@ -15,8 +16,9 @@ from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
-from dancebot.nlu.intents import Intent, detect_intents
-from dancebot.nlu.temporal import parse_serial
+from dancebot.nlu.intents import Intent, detect_intents, is_decline
+from dancebot.nlu.phone import find_phone
+from dancebot.nlu.temporal import parse_serial, parse_when
 
 BOOKING_STATES = frozenset(
     {
@@ -74,25 +76,38 @@ def _escalation_reason(ctx: TurnContext) -> str | None:
 
 async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None) -> list[Reply]:
     top = intents[0]
-    if top != Intent.UNKNOWN:
+    if top not in (Intent.UNKNOWN, Intent.PRESENCE):
         ctx.session.misunderstood = 0
     if top == Intent.CANCEL:
+        # "за сколько часов можно отменить?" asks about the rule: the FAQ answers it
+        if _about_the_rule(ctx.text) and (hit := ctx.deps.faq.best(ctx.text)) is not None:
+            return [R.faq_answer(hit.entry.a)]
         return await cancel.start(ctx, reschedule=_is_move(ctx.text))
-    if top == Intent.BOOKING or (top == Intent.UNKNOWN and service is not None):
-        return await _book(ctx, service)
-    if top == Intent.PRICE:
-        return consult.prices(ctx, service)
-    if top == Intent.SCHEDULE:
-        return await consult.schedule(ctx, service)
-    if top == Intent.LATENESS:
-        return await lateness.late(ctx)
+    action = _ACTIONS.get(top)
+    if action is not None:
+        return await action(ctx, service)
     if top == Intent.INFO and (answer := consult.info(ctx, service)) is not None:
         return answer
     if top == Intent.GREETING:
         return consult.greeting(ctx)
+    if top == Intent.PRESENCE:
+        return [R.here()]
     if top == Intent.YES and ctx.session.state == State.BROWSING_SCHEDULE:  # "Записать вас?"
         return await booking.from_schedule(ctx, _slot_service(ctx))
-    return await _unknown(ctx)
+    return await _question_or_style(ctx, top, service)
+
+
+async def _question_or_style(ctx: TurnContext, top: Intent, service: Service | None) -> list[Reply]:
+    """No clear intent: the FAQ, a tariff question, a bare style name, or we do not know."""
+    if (hit := ctx.deps.faq.best(ctx.text)) is not None:
+        ctx.session.misunderstood = 0
+        return [R.faq_answer(hit.entry.a)]
+    if consult.asks_about_tariff(ctx.text):  # "а абонемент на контемп?"
+        return await consult.prices(ctx, service or _slot_service(ctx))
+    question = _looks_like_question(ctx.text)
+    if top == Intent.UNKNOWN and service is not None and not question:
+        return await _book(ctx, service)  # just a style name: offer its lessons
+    return await _unknown(ctx, question=question)
 
 
 async def _book(ctx: TurnContext, service: Service | None) -> list[Reply]:
@@ -103,20 +118,33 @@ async def _book(ctx: TurnContext, service: Service | None) -> list[Reply]:
     return await booking.start(ctx, service)
 
 
-async def _unknown(ctx: TurnContext) -> list[Reply]:
-    """FAQ when sure; a real question the KB cannot answer goes to the admin; anything else
-    gets one clarifying question, and the second miss in a row goes to the admin."""
-    hit = ctx.deps.faq.best(ctx.text)
-    if hit is not None:
-        ctx.session.misunderstood = 0
-        return [R.faq_answer(hit.entry.a)]
-    if _looks_like_question(ctx.text):
+async def _unknown(ctx: TurnContext, *, question: bool) -> list[Reply]:
+    """A real question the KB cannot answer goes to the admin; anything else gets one
+    clarifying question, and the second miss in a row goes to the admin."""
+    if question:
         return await handoff.ask_admin(ctx, reason="вопрос без ответа в базе знаний")
     ctx.session.misunderstood += 1
     if ctx.session.misunderstood >= MISUNDERSTOOD_LIMIT:
         ctx.session.misunderstood = 0
         return await handoff.start(ctx, reason="бот дважды не понял клиента")
     return [R.not_understood()]
+
+
+async def _schedule(ctx: TurnContext, service: Service | None) -> list[Reply]:
+    return await consult.schedule(ctx, service)
+
+
+async def _late(ctx: TurnContext, service: Service | None) -> list[Reply]:
+    return await lateness.late(ctx)
+
+
+_MINE = re.compile(r"\b(?:мо[юйяе]|меня|мне|мы|нас|я)\b")
+
+
+def _about_the_rule(text: str) -> bool:
+    """ "за сколько часов можно отменить?" asks about the rule; "можно перенести мою запись?"
+    asks to do it."""
+    return _looks_like_question(text) and _MINE.search(text.casefold()) is None
 
 
 def _looks_like_question(text: str) -> bool:
@@ -129,9 +157,12 @@ async def _in_booking(
 ) -> list[Reply]:
     state = ctx.session.state
     top = intents[0]
+    if is_decline(ctx.text) and top != Intent.CANCEL:
+        booking.drop(ctx)
+        return [R.booking_dropped()]
     if top == Intent.CANCEL and state != State.CONFIRM_BOOKING:
         return await cancel.start(ctx, reschedule=_is_move(ctx.text))
-    if top in _QUESTIONS and Intent.BOOKING not in intents:
+    if (top in _QUESTIONS and Intent.BOOKING not in intents) or _side_question(ctx, top):
         # a question mid-booking: answer it, then come back to the booking (RFC §7.2)
         return [*await _side_answer(ctx, top, service), R.resume_booking()]
     if service is not None and service.id != ctx.session.slots.service_id:
@@ -147,17 +178,27 @@ async def _in_booking(
     return await booking.on_confirm(ctx)
 
 
+def _side_question(ctx: TurnContext, top: Intent) -> bool:
+    """A question that carries nothing for the booking itself (no phone, day, time, name,
+    yes or no): "а в чём приходить?", "а можно с собакой?"."""
+    if top not in (Intent.UNKNOWN, Intent.INFO) or not _looks_like_question(ctx.text):
+        return False
+    return find_phone(ctx.text) is None and parse_when(ctx.text, today=ctx.today).is_empty
+
+
 async def _side_answer(ctx: TurnContext, top: Intent, service: Service | None) -> list[Reply]:
     about = service or _slot_service(ctx)
     if top == Intent.PRICE:
-        return consult.prices(ctx, about)
+        return await consult.prices(ctx, about)
     if top == Intent.SCHEDULE:
         return await consult.schedule(ctx, about, keep_state=True)
     answer = consult.info(ctx, about)
     if answer is not None:
         return answer
     hit = ctx.deps.faq.best(ctx.text)
-    return [R.faq_answer(hit.entry.a)] if hit else [R.will_ask_admin()]
+    if hit is not None:
+        return [R.faq_answer(hit.entry.a)]
+    return await handoff.ask_admin(ctx, reason="вопрос без ответа в базе знаний")
 
 
 async def _button(ctx: TurnContext) -> list[Reply] | None:
@@ -168,7 +209,7 @@ async def _button(ctx: TurnContext) -> list[Reply] | None:
     if kind == "service" and picked:
         return await booking.start(ctx, picked)
     if kind == "price" and picked:
-        return consult.prices(ctx, picked)
+        return await consult.prices(ctx, picked)
     if kind == "schedule" and picked:
         return await consult.schedule(ctx, picked)
     if ctx.text == "book":
@@ -192,3 +233,11 @@ def _slot_service(ctx: TurnContext) -> Service | None:
 
 def _is_move(text: str) -> bool:
     return "перенес" in text.casefold() or "перенос" in text.casefold()
+
+
+_ACTIONS: dict[Intent, Callable[[TurnContext, Service | None], Awaitable[list[Reply]]]] = {
+    Intent.BOOKING: _book,
+    Intent.PRICE: consult.prices,
+    Intent.SCHEDULE: _schedule,
+    Intent.LATENESS: _late,
+}

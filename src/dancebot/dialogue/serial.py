@@ -75,8 +75,14 @@ async def _plan(ctx: TurnContext, service: Service, plan: SerialPlan) -> list[Re
         ctx.session.move_to(State.IDLE, now=ctx.now)
         return [R.serial_nothing(service.name)]
     limit = ctx.deps.kb.policies.serial_booking_max
-    plan.lessons = [L.offered(x, lesson_button(x.start)) for x in lessons[:limit]]
-    plan.dropped = max(0, len(lessons) - limit)
+    plan.full = [x.date for x in lessons if x.is_full]
+    open_lessons = [x for x in lessons if not x.is_full]
+    if not open_lessons:
+        ctx.session.slots.serial = None
+        ctx.session.move_to(State.IDLE, now=ctx.now)
+        return [R.serial_nothing(service.name)]
+    plan.lessons = [L.offered(x, lesson_button(x.start)) for x in open_lessons[:limit]]
+    plan.dropped = max(0, len(open_lessons) - limit)
     return _next_question(ctx, service)
 
 
@@ -132,6 +138,7 @@ def _next_question(ctx: TurnContext, service: Service) -> list[Reply]:
             service_name=service.name,
             days=[(x.date, x.start) for x in plan.lessons],
             dropped=plan.dropped,
+            full=plan.full,
         )
     ]
 
@@ -219,6 +226,7 @@ async def _execute(ctx: TurnContext, service: Service, plan: SerialPlan) -> list
             [(o.lesson.date, o.lesson.start, o.result) for o in outcomes],
             unprocessed=missing,
             address=ctx.deps.kb.studio.address if booked_any else None,
+            full=plan.full,
         )
     ]
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 import structlog
 
 from dancebot.dialogue import replies as R
+from dancebot.dialogue.fit import fit
 from dancebot.domain.errors import CrmError
 from dancebot.domain.fsm import State
 from dancebot.domain.messages import OutboundMessage, new_trace_id
@@ -163,13 +164,14 @@ class TimeoutSweeper:
         return any((b.schedule_id, b.date) == (lesson.schedule_id, lesson.date) for b in bookings)
 
     async def _say(self, session: Session, reply: R.Reply, now: datetime) -> None:
-        session.remember("bot", reply.text, now=now)
-        await self._outbox.put(
-            OutboundMessage(
-                channel=session.channel,
-                chat_id=session.chat_id,
-                text=reply.text,
-                buttons=reply.buttons,
-                trace_id=new_trace_id(),
+        for part in fit(reply, session.channel):
+            session.remember("bot", part.text, now=now)
+            await self._outbox.put(
+                OutboundMessage(
+                    channel=session.channel,
+                    chat_id=session.chat_id,
+                    text=part.text,
+                    buttons=part.buttons,
+                    trace_id=new_trace_id(),
+                )
             )
-        )

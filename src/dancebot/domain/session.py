@@ -42,6 +42,7 @@ class SerialPlan(BaseModel):
     at: time | None = None
     lessons: list[OfferedLesson] = Field(default_factory=list)  # what will be booked
     dropped: int = 0  # lessons beyond serial_booking_max, not booked
+    full: list[date] = Field(default_factory=list)  # dates of the series with no places left
 
 
 class Slots(BaseModel):

@@ -20,6 +20,8 @@ from dancebot.kb.schema import FaqEntry, KnowledgeBase
 from dancebot.kb.stopwords import STOP_WORDS
 
 DEFAULT_THRESHOLD = 0.5
+CLEAR_WINNER_FLOOR = 0.3
+CLEAR_WINNER_MARGIN = 1.5
 
 _IN_QUESTION, _IN_ANSWER = 1.0, 0.5
 _STEM_FACTOR = 0.7
@@ -128,9 +130,26 @@ class FaqIndex:
         return hits[:limit]
 
     def best(self, question: str, *, threshold: float = DEFAULT_THRESHOLD) -> FaqHit | None:
-        """The top entry when it scores at least ``threshold``, else None."""
-        hits = self.search(question, limit=1)
-        return hits[0] if hits and hits[0].score >= threshold else None
+        """The top entry when it scores at least ``threshold`` — or, for a chatty question
+        that dilutes the score, at least ``CLEAR_WINNER_FLOOR`` while no other entry comes
+        near it (``CLEAR_WINNER_MARGIN`` times the runner-up) — else None."""
+        hits = self.search(question, limit=2)
+        if not hits:
+            return None
+        top = hits[0]
+        if top.score >= threshold:
+            return top
+        runner_up = hits[1].score if len(hits) > 1 else 0.0
+        clear = top.score >= CLEAR_WINNER_FLOOR and top.score >= CLEAR_WINNER_MARGIN * runner_up
+        return top if clear and self._asked_about(top.entry, question) else None
+
+    def _asked_about(self, entry: FaqEntry, question: str) -> bool:
+        """The question names what the entry is about (its question or tags), not merely a
+        word of its answer: a weak match must at least be on topic."""
+        document = next(d for d in self._documents if d.entry is entry)
+        return any(
+            document.weight_of(t) >= _IN_QUESTION * _STEM_FACTOR for t in content_lemmas(question)
+        )
 
     def _asked_share(self, document: _Document, terms: list[str]) -> float:
         """How much of the entry's own question the client's words cover (idf-weighted)."""

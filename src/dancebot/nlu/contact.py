@@ -13,7 +13,9 @@ _INTRO = re.compile(
 _CYRILLIC_WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 
 
-def extract_name(text: str, *, expecting_name: bool = False) -> str | None:
+def extract_name(
+    text: str, *, expecting_name: bool = False, ignore: frozenset[str] = frozenset()
+) -> str | None:
     """The client's first name, or None.
 
     A word is taken as a name when pymorphy3 knows it as a first name, or after "меня зовут".
@@ -23,6 +25,8 @@ def extract_name(text: str, *, expecting_name: bool = False) -> str | None:
     if m := _INTRO.search(text):
         return m.group(1).capitalize()
     for word in _CYRILLIC_WORD.findall(text):
+        if word.lower() in ignore:  # "хай" of "хай хилс" is a style, not the name Хая
+            continue
         name = first_name(word.lower())
         if name is not None:
             return name

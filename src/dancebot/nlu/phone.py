@@ -52,3 +52,10 @@ def display_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def strip_phone(text: str, *, region: str = "RU") -> str:
+    """``text`` without the valid phone numbers in it ("Света +79145550105" → "Света ")."""
+    return _CANDIDATE.sub(
+        lambda m: " " if normalize_phone(m.group(0), region=region) else m.group(0), text
+    )

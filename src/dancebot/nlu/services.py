@@ -59,6 +59,10 @@ class ServiceMatcher:
                 if alias_words and alias_words not in seen:
                     seen.add(alias_words)
                     self._aliases.append(_alias(service, text, alias_words))
+        self.vocabulary: frozenset[str] = frozenset(
+            w for alias in self._aliases for w in alias.words
+        )
+        """Every word of every service name and alias (never a client's name)."""
 
     def match(self, text: str, *, min_score: float = MIN_SCORE) -> ServiceMatch | None:
         """The service the message most surely names (the first one mentioned on a tie)."""
@@ -125,7 +129,8 @@ def _joined_matches(alias: _Alias, message: list[str]) -> Iterator[ServiceMatch]
         for size in range(1, min(_MAX_JOINED, len(message) - start) + 1):
             part = message[start : start + size]
             glued = "".join(part).replace("-", "")
-            unknown = not any(is_dictionary_word(word) for word in part)
+            # the changed ending is on the last word ("пол денса"); the rest glue exactly
+            unknown = not is_dictionary_word(part[-1])
             score = _glued_score(alias.key, glued, unknown=unknown)
             if score:
                 yield ServiceMatch(alias.service, score, alias.text, start)
