@@ -60,7 +60,8 @@ def test_scripted_booking_prints_receipt_and_is_not_repeated(tmp_path: Path) -> 
     assert len(_reservations(tmp_path)) == 1
 
     second, _ = _run(tmp_path, script)
-    assert "уже записаны" in second[-1]["text"]
+    assert any("уже записаны" in msg["text"] for msg in second)
+    assert not any("вы записаны ✅" in msg["text"] for msg in second)
     assert len(_reservations(tmp_path)) == 1
 
 

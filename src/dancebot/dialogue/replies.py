@@ -479,3 +479,7 @@ def already_started() -> str:
 
 def booking_dropped() -> Reply:
     return Reply("Хорошо, оставим. Если передумаете — просто напишите!")
+
+
+def anything_else() -> Reply:
+    return Reply("Хорошо! Если нужно что-то ещё — пишите, я на связи 🙂")

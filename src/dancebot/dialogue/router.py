@@ -94,6 +94,8 @@ async def _idle(ctx: TurnContext, intents: list[Intent], service: Service | None
         return [R.here()]
     if top == Intent.YES and ctx.session.state == State.BROWSING_SCHEDULE:  # "Записать вас?"
         return await booking.from_schedule(ctx, _slot_service(ctx))
+    if top in (Intent.YES, Intent.NO, Intent.THANKS) and service is None:
+        return [R.anything_else()]  # a stray "да" / "спасибо" after the bot has finished
     return await _question_or_style(ctx, top, service)
 
 

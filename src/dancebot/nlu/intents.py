@@ -22,6 +22,7 @@ class Intent(StrEnum):
     LATENESS = "lateness"
     GREETING = "greeting"
     PRESENCE = "presence"  # "вы тут?", "алло" (CC-17)
+    THANKS = "thanks"
     YES = "yes"
     NO = "no"
     UNKNOWN = "unknown"
@@ -37,6 +38,7 @@ PRIORITY: dict[Intent, int] = {
     Intent.LATENESS: 3,
     Intent.GREETING: 4,
     Intent.PRESENCE: 4,
+    Intent.THANKS: 5,
     Intent.YES: 5,
     Intent.NO: 5,
     Intent.UNKNOWN: 9,
@@ -74,6 +76,7 @@ _PATTERNS: dict[Intent, tuple[str, ...]] = {
     Intent.GREETING: (
         r"^(?:привет|здравствуй|добрый (?:день|вечер)|доброе утро|добрый|хай|hello|hi)\b",
     ),
+    Intent.THANKS: (r"^(?:спасибо|спс|благодарю|отлично|супер|класс|понятно|ясно)\b",),
     Intent.PRESENCE: (
         r"^(?:вы|ты) (?:тут|здесь)\b", r"^(?:алло|ау+|эй)\b", r"^есть кто", r"^кто-нибудь",
     ),
