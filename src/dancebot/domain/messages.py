@@ -72,8 +72,20 @@ class Button(BaseModel):
         return self.payload if self.payload is not None else self.title
 
 
+class TemplateCall(BaseModel):
+    """A pre-approved WhatsApp template (RFC §19.2) and its parameters, in order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str  # lesson_reminder_24h | lesson_reminder_2h | booking_confirm
+    params: tuple[str, ...] = ()
+    language: str = "ru"
+
+
 class OutboundMessage(BaseModel):
-    """One message the bot sends to a chat."""
+    """One message the bot sends to a chat. ``text`` is always set (it is what other
+    channels show, and what a template says once filled in); ``template`` asks WhatsApp for
+    the template instead of free text."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,3 +94,5 @@ class OutboundMessage(BaseModel):
     text: str
     buttons: tuple[Button, ...] = ()
     trace_id: str | None = None
+    template: TemplateCall | None = None
+    reply_to_callback: str | None = None  # Telegram: the callback query this answers

@@ -44,7 +44,7 @@ class RedisChatGate:
         self, channel: Channel, chat_id: str, token: str
     ) -> UnifiedMessage | None:
         await self._redis.eval(
-            _EXTEND, 1, self._keys.chat_lock(channel.value, chat_id), token, self._ttl
+            _EXTEND, 1, self._keys.chat_lock(channel.value, chat_id), token, str(self._ttl)
         )
         raw = await self._redis.lpop(self._keys.chat_queue(channel.value, chat_id))
         if not isinstance(raw, bytes | str):
