@@ -38,6 +38,7 @@ from dancebot.nlu.phone import (
 from dancebot.nlu.temporal import When, parse_when
 from dancebot.nlu.third_party import extract_attendee
 from dancebot.ports.audit import BookingAttemptRecord
+from dancebot.ports.channels import ReminderRequest
 from dancebot.ports.storage import ClientProfile
 
 log = structlog.get_logger(__name__)
@@ -325,6 +326,7 @@ async def execute(ctx: TurnContext) -> list[Reply]:
     try:
         client_id = await _crm_client_id(ctx, phone=phone, name=name)
         booking = await ctx.deps.crm.create_booking(client_id=client_id, lesson=lesson.ref)
+        await plan_reminders(ctx, booking_id=booking.id, client_id=client_id, lesson=lesson)
     except AlreadyBooked:
         await _record(ctx, lesson, fingerprint, "already_booked")
         _finish(ctx)
@@ -359,6 +361,26 @@ async def execute(ctx: TurnContext) -> list[Reply]:
             return [R.rescheduled(old_lesson, lesson, address=ctx.deps.kb.studio.address)]
     attendee, slots.attendee_name = slots.attendee_name, None
     return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee)]
+
+
+async def plan_reminders(
+    ctx: TurnContext, *, booking_id: int, client_id: int, lesson: Lesson
+) -> None:
+    """S3: 24 h and 2 h before the lesson, on the channel the client booked from."""
+    slots = ctx.session.slots
+    await ctx.deps.reminders.schedule_for(
+        booking_id=booking_id,
+        reminder=ReminderRequest(
+            channel=ctx.session.channel,
+            chat_id=ctx.session.chat_id,
+            client_id=client_id,
+            client_name=slots.attendee_name or slots.client_name or "",
+            client_phone=slots.client_phone or "",
+            schedule_id=lesson.schedule_id,
+            lesson_title=lesson.group_name,
+            lesson_start_iso=lesson.start.isoformat(),
+        ),
+    )
 
 
 async def _crm_client_id(ctx: TurnContext, *, phone: str, name: str) -> int:

@@ -191,6 +191,7 @@ async def _cancel(ctx: TurnContext, chosen: OfferedBooking) -> list[Reply]:
             trace_id=ctx.message.trace_id,
         )
         return [R.crm_unavailable_booking()]
+    await ctx.deps.reminders.cancel_for(chosen.booking_id)
     log.info("booking_cancelled", booking_id=chosen.booking_id)
     _done(ctx)
     return [R.cancelled(lesson) if lesson else R.cancel_kept()]
@@ -204,6 +205,7 @@ async def cancel_replaced(ctx: TurnContext, old: OfferedBooking) -> Lesson | Non
         lesson = await _lesson_of(ctx, old)
         await ctx.deps.crm.cancel_booking(old.booking_id)
     except NotFound:
+        await ctx.deps.reminders.cancel_for(old.booking_id)
         return lesson
     except CrmError as exc:
         await ctx.deps.admin.notify_admin(
@@ -212,6 +214,7 @@ async def cancel_replaced(ctx: TurnContext, old: OfferedBooking) -> Lesson | Non
             trace_id=ctx.message.trace_id,
         )
         return None
+    await ctx.deps.reminders.cancel_for(old.booking_id)
     return lesson
 
 

@@ -11,6 +11,7 @@ from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
 from dancebot.nlu.services import ServiceMatcher
 from dancebot.ports.audit import AuditLog
+from dancebot.ports.channels import ReminderScheduler
 from dancebot.ports.clock import Clock
 from dancebot.ports.crm import CRM
 from dancebot.ports.outbox import AdminNotifier
@@ -31,6 +32,7 @@ class Deps:
     admin: AdminNotifier
     matcher: ServiceMatcher
     faq: FaqIndex
+    reminders: ReminderScheduler
 
 
 @dataclass

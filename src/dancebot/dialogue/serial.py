@@ -11,6 +11,7 @@ import structlog
 
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
+from dancebot.dialogue.booking import plan_reminders
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
@@ -237,7 +238,8 @@ async def _book_one(ctx: TurnContext, client_id: int, lesson: Lesson, phone: str
         return Outcome(lesson, "already")
     ref = LessonRef(schedule_id=lesson.schedule_id, date=lesson.date)
     try:
-        await ctx.deps.crm.create_booking(client_id=client_id, lesson=ref)
+        booking = await ctx.deps.crm.create_booking(client_id=client_id, lesson=ref)
+        await plan_reminders(ctx, booking_id=booking.id, client_id=client_id, lesson=lesson)
     except AlreadyBooked:
         return Outcome(lesson, "already")
     except (LessonFull, LessonInPast, NotFound) as exc:

@@ -95,6 +95,9 @@ class OutboundMessage(BaseModel):
     buttons: tuple[Button, ...] = ()
     trace_id: str | None = None
     template: TemplateCall | None = None
+    # where to try when this channel fails for good (a WhatsApp reminder → the client's Telegram)
+    fallback_channel: Channel | None = None
+    fallback_chat_id: str | None = None
     # one id per message: the outbound job id, so a message is queued and sent once
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     reply_to_callback: str | None = None  # Telegram: the callback query this answers

@@ -32,6 +32,7 @@ from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.adapters.storage.profiles import RedisProfileStore
 from dancebot.adapters.storage.redis_connection import make_redis
+from dancebot.adapters.storage.reminders import RedisContacts, RedisReminders
 from dancebot.adapters.storage.sessions import RedisSessionStore
 from dancebot.dialogue.context import Deps
 from dancebot.dialogue.engine import ConversationEngine
@@ -66,11 +67,12 @@ class Services:
     pipeline: InboundPipeline
     emulator: EmulatorState | None  # set when the CRM is the in-process emulator
     timeouts: TimeoutSweeper
+    reminders: RedisReminders
 
     @property
     def due_work(self) -> list[DueWork]:
-        """Everything that fires at a moment in time (timeouts; reminders join later)."""
-        return [self.timeouts]
+        """Everything that fires at a moment in time: FSM timeouts and reminders."""
+        return [self.timeouts, self.reminders]
 
     async def next_due_at(self) -> datetime | None:
         times = [t for work in self.due_work if (t := await work.next_due_at()) is not None]
@@ -114,6 +116,16 @@ async def build_services(
         cache=ScheduleCache(redis, keys=keys),
     )
     sessions = RedisSessionStore(redis, keys=keys)
+    reminders = RedisReminders(
+        redis,
+        keys=keys,
+        clock=clock,
+        crm=crm,
+        outbox=outbox,
+        admin=admin,
+        contacts=RedisContacts(redis, keys=keys),
+        address=kb.studio.address,
+    )
     deps = Deps(
         kb=kb,
         crm=crm,
@@ -125,6 +137,7 @@ async def build_services(
         admin=admin,
         matcher=ServiceMatcher(kb.services),
         faq=FaqIndex(kb),
+        reminders=reminders,
     )
     engine = ConversationEngine(deps, outbox=outbox)
     timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm)
@@ -158,6 +171,7 @@ async def build_services(
             pipeline=pipeline,
             emulator=emulator,
             timeouts=timeouts,
+            reminders=reminders,
         )
     finally:
         await http.aclose()

@@ -58,11 +58,15 @@ class ChannelSender(Protocol):
 
 
 class ReminderScheduler(Protocol):
-    """S3: reminders 24 h and 2 h before a booked lesson (one job per reservation and kind)."""
+    """S3: reminders 24 h and 2 h before a booked lesson (one per reservation and kind)."""
 
-    async def schedule_for(self, *, booking_id: int, reminder: ReminderRequest) -> None: ...
+    async def schedule_for(self, *, booking_id: int, reminder: ReminderRequest) -> None:
+        """Plan the reminders still ahead of ``now`` (idempotent per booking and kind)."""
+        ...
 
-    async def cancel_for(self, booking_id: int) -> None: ...
+    async def cancel_for(self, booking_id: int) -> None:
+        """Drop the booking's reminders (cancelled or moved)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +75,9 @@ class ReminderRequest:
 
     channel: Channel
     chat_id: str
+    client_id: int  # the CRM client: at send time the booking is checked to still exist
     client_name: str
+    client_phone: str  # E.164: finds the client's other channel for a fallback
+    schedule_id: int
     lesson_title: str  # "Contemporary, начинающие"
     lesson_start_iso: str  # the lesson's start, ISO 8601 with offset
-    telegram_chat_id: str | None = None  # a second channel to fall back to, when known

@@ -35,6 +35,18 @@ class RedisKeys:
         """Messages of one chat waiting for the consumer that holds the chat's lock."""
         return self._key("queue", "chat", channel, chat_id)
 
+    # reminders (S3)
+    def reminders_due(self) -> str:
+        """Sorted set: ``{booking_id}:{kind}`` scored by the Unix time it is due."""
+        return self._key("reminders", "due")
+
+    def reminder(self, booking_id: int) -> str:
+        return self._key("reminders", "booking", booking_id)
+
+    def contact_channels(self, phone_e164: str) -> str:
+        """Hash: channel → chat id, for one client's phone (to reach them elsewhere)."""
+        return self._key("contact", phone_e164)
+
     # inbound
     def seen(self, channel: str, message_id: str) -> str:
         """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix."""
@@ -48,3 +60,8 @@ class RedisKeys:
         """Bumped after every booking or cancellation: schedule entries of older generations
         are never read again (invalidation without SCAN)."""
         return self._key("crm", "schedule_generation")
+
+    # WhatsApp (RFC §19)
+    def wa_window(self, chat_id: str) -> str:
+        """Sorted set with one member: when the client last wrote (the 24 h service window)."""
+        return self._key("wa", "window", chat_id)
