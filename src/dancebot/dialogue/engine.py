@@ -58,8 +58,10 @@ class ConversationEngine:
                     text=reply.text,
                     buttons=reply.buttons,
                     trace_id=message.trace_id,
+                    # the first reply to a button press also acknowledges the press
+                    reply_to_callback=message.callback_query_id if n == 0 else None,
                 )
-                for reply in replies
+                for n, reply in enumerate(replies)
             ]
             for out in outbound:
                 await self._audit(message, "out", out.text, session)

@@ -34,6 +34,10 @@ class InboundPipeline:
                 trace_id=message.trace_id,
             )
             return []
+        return await self.process(message)
+
+    async def process(self, message: UnifiedMessage) -> list[OutboundMessage]:
+        """Handle a message already deduplicated (the durable stream did it at ingest)."""
         await self._gate.enqueue(message)
         return await self._drain(message.channel, message.chat_id)
 

@@ -45,6 +45,7 @@ class UnifiedMessage(BaseModel):
     sender_phone: str | None = None  # E.164; WhatsApp gives it, Telegram does not
     sender_name: str | None = None
     is_edit: bool = False
+    callback_query_id: str | None = None  # Telegram: the button press to acknowledge
     trace_id: str = Field(default_factory=new_trace_id)
 
     @property

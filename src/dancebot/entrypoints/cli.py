@@ -221,6 +221,29 @@ def emulator(
 app.command("eval")(eval_command)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    telegram_polling: Annotated[
+        bool, typer.Option("--telegram-polling", help="long polling instead of a webhook")
+    ] = False,
+) -> None:
+    """Run the app: webhooks, /health, /metrics and the conversation consumers."""
+    import uvicorn
+
+    from dancebot.entrypoints.app import ConfigurationError, create_app
+
+    settings = Settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    try:
+        application = create_app(settings, telegram_polling=telegram_polling)
+    except ConfigurationError as exc:
+        err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+
+
 def main() -> None:
     app()
 

@@ -48,6 +48,14 @@ class RedisKeys:
         return self._key("contact", phone_e164)
 
     # inbound
+    def inbound_stream(self) -> str:
+        """The durable inbound log (Redis Stream) every webhook writes to before its 200."""
+        return self._key("inbound", "stream")
+
+    def chat_rate(self, channel: str, chat_id: str, window: int) -> str:
+        """Messages of one chat in the current spam window (contract §8)."""
+        return self._key("rate", "chat", channel, chat_id, window)
+
     def seen(self, channel: str, message_id: str) -> str:
         """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix."""
         return self._key("seen", channel, message_id)
@@ -65,3 +73,28 @@ class RedisKeys:
     def wa_window(self, chat_id: str) -> str:
         """Sorted set with one member: when the client last wrote (the 24 h service window)."""
         return self._key("wa", "window", chat_id)
+
+    # outbound delivery (contract §9)
+    def arq_queue(self) -> str:
+        """The worker's arq queue (sorted set of job ids): outbound sends and worker jobs."""
+        return self._key("arq", "queue")
+
+    def outbound_sent(self, message_id: str) -> str:
+        """Set once the channel accepted the message: a retried job then sends nothing."""
+        return self._key("outbound", "sent", message_id)
+
+    def outbound_claim(self, message_id: str) -> str:
+        """Held (owner token, TTL) while one worker is sending the message."""
+        return self._key("outbound", "sending", message_id)
+
+    def outbound_state(self, message_id: str) -> str:
+        """Hash: counted failed attempts and, once given up, why and whether it was filed."""
+        return self._key("outbound", "state", message_id)
+
+    def rate_limits(self) -> str:
+        """Prefix of the ``limits`` moving windows shared by every worker process."""
+        return self._key("ratelimit")
+
+    def dead_letter_alert(self) -> str:
+        """Set (with a TTL) when the admin was last told about piling dead letters."""
+        return self._key("alert", "dead_letters")

@@ -1,0 +1,243 @@
+"""The FastAPI app (``dancebot serve``): webhooks, ``/health``, ``/metrics``, and the
+conversation consumers that read the durable inbound stream (DESIGN §2)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from dancebot.adapters.channels.admin_chat import LoggedAdminNotifier, TelegramAdminChat
+from dancebot.adapters.channels.telegram.inbound import MalformedUpdate
+from dancebot.adapters.channels.telegram.polling import run_polling
+from dancebot.adapters.channels.telegram.sender import TelegramSender
+from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
+from dancebot.adapters.channels.whatsapp.window import ConversationWindow
+from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.inbound.spam import SpamFilter
+from dancebot.adapters.inbound.stream import InboundStream
+from dancebot.adapters.queue.outbox import ArqOutbox, arq_pool
+from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.adapters.storage.redis_connection import make_redis
+from dancebot.domain.messages import Channel, UnifiedMessage
+from dancebot.entrypoints.bootstrap import Services, build_services
+from dancebot.entrypoints.consumers import ConversationConsumers
+from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.webhooks import accept_telegram_update, router
+from dancebot.ports.channels import ChannelSender
+from dancebot.ports.clock import Clock
+from dancebot.ports.outbox import AdminNotifier
+
+log = structlog.get_logger(__name__)
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run safely (e.g. Telegram in production without a webhook secret)."""
+
+
+@dataclass
+class Runtime:
+    """What the routes need; one per app, built in the lifespan."""
+
+    settings: Settings
+    clock: Clock
+    services: Services
+    stream: InboundStream
+    window: ConversationWindow
+    telegram: TelegramSender | None
+    whatsapp: WhatsAppSender | None
+    admin_chat_id: str | None
+    senders: dict[Channel, ChannelSender] = field(default_factory=dict)
+
+    async def admin_commands(self, message: UnifiedMessage) -> str:
+        """The admin chat's own messages. Its commands (/reply, /close, /fallback…) come with
+        the handoff issue; until then they are logged and ignored, never taken as a client."""
+        log.info("admin_chat_message_ignored", text_length=len(message.text or ""))
+        return "admin"
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start on settings that would be unsafe (contract §19)."""
+    prod = settings.dancebot_env == "production"
+    if prod and settings.telegram_bot_token and not settings.telegram_webhook_secret:
+        raise ConfigurationError(
+            "TELEGRAM_WEBHOOK_SECRET is required in production: without it anyone could post "
+            "fake Telegram updates to /webhook/telegram"
+        )
+    wa = (settings.whatsapp_token, settings.whatsapp_phone_number_id, settings.whatsapp_app_secret)
+    if prod and any(wa) and not all(wa):
+        raise ConfigurationError(
+            "WhatsApp needs WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_APP_SECRET "
+            "together"
+        )
+
+
+def telegram_sender(settings: Settings) -> TelegramSender | None:
+    if settings.telegram_bot_token is None:
+        return None
+    return TelegramSender.connect(
+        settings.telegram_bot_token.get_secret_value(), api_base=settings.telegram_api_base
+    )
+
+
+def whatsapp_sender(settings: Settings, http: httpx.AsyncClient) -> WhatsAppSender | None:
+    if not (settings.whatsapp_token and settings.whatsapp_phone_number_id):
+        return None
+    return WhatsAppSender(
+        http,
+        token=settings.whatsapp_token.get_secret_value(),
+        phone_number_id=settings.whatsapp_phone_number_id,
+        api_base=settings.whatsapp_api_base,
+    )
+
+
+def admin_chat_id(settings: Settings, kb_admin: int | None) -> str | None:
+    chosen = settings.telegram_admin_chat_id or kb_admin
+    return str(chosen) if chosen is not None else None
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    keys: RedisKeys | None = None,
+    consumers: int = 2,
+    telegram_polling: bool = False,
+) -> FastAPI:
+    settings = settings or Settings()
+    check_settings(settings)
+    clock = clock or SystemClock()
+    keys = keys or RedisKeys()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redis = make_redis(settings.redis_url)
+        outbox = ArqOutbox(arq_pool(redis), keys=keys)
+        telegram = telegram_sender(settings)
+        async with httpx.AsyncClient() as wa_http:
+            whatsapp = whatsapp_sender(settings, wa_http)
+            admin: AdminNotifier = LoggedAdminNotifier()
+            async with build_services(
+                settings, clock=clock, outbox=outbox, admin=admin_proxy, keys=keys, redis=redis
+            ) as services:
+                chat_id = admin_chat_id(settings, services.kb.escalation.admin_telegram_id)
+                if telegram is not None and chat_id is not None:
+                    admin = TelegramAdminChat(outbox, chat_id=chat_id)
+                admin_proxy.target = admin
+                runtime = Runtime(
+                    settings=settings,
+                    clock=clock,
+                    services=services,
+                    stream=InboundStream(services.redis, keys=keys),
+                    window=ConversationWindow(services.redis, keys=keys),
+                    telegram=telegram,
+                    whatsapp=whatsapp,
+                    admin_chat_id=chat_id,
+                )
+                runtime.senders = {
+                    c: s
+                    for c, s in ((Channel.TELEGRAM, telegram), (Channel.WHATSAPP, whatsapp))
+                    if s
+                }
+                app.state.runtime = runtime
+                await runtime.stream.ensure_group()
+                stop = asyncio.Event()
+                workers = ConversationConsumers(
+                    runtime.stream,
+                    services.pipeline,
+                    spam=SpamFilter(services.redis, keys=keys),
+                    senders=runtime.senders,
+                    count=consumers,
+                )
+                task = asyncio.create_task(workers.run(stop))
+                poller = None
+                if telegram_polling and telegram is not None:
+                    poller = asyncio.create_task(_poll(runtime, telegram, stop))
+                log.info(
+                    "app_started", telegram=telegram is not None, whatsapp=whatsapp is not None
+                )
+                try:
+                    yield
+                finally:
+                    stop.set()
+                    for running in (task, poller):
+                        if running is not None:
+                            running.cancel()
+                            with contextlib.suppress(asyncio.CancelledError):
+                                await running
+                    if telegram is not None:
+                        await telegram.close()
+
+    admin_proxy = _AdminProxy()
+    app = FastAPI(title="DanceBot", lifespan=lifespan)
+    app.include_router(router)
+
+    @app.get("/health")
+    async def health(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        report = await health_report(runtime)
+        code = 200 if report["redis"] == "ok" and report["db"] == "ok" else 503
+        return JSONResponse(report, status_code=code)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app
+
+
+async def _poll(runtime: Runtime, telegram: TelegramSender, stop: asyncio.Event) -> None:
+    """Long polling (``dancebot serve --telegram-polling``): no public HTTPS address needed;
+    updates take the webhook's path into the durable stream."""
+
+    async def on_update(update: dict[str, Any]) -> None:
+        try:
+            await accept_telegram_update(runtime, update)
+        except MalformedUpdate as exc:
+            log.warning("polling_update_malformed", reason=exc.reason)
+
+    await run_polling(telegram, on_update=on_update, stop=stop)
+
+
+class _AdminProxy:
+    """The admin notifier is known only once the KB is loaded; the engine is built before."""
+
+    def __init__(self) -> None:
+        self.target: AdminNotifier = LoggedAdminNotifier()
+
+    async def notify_admin(self, text: str, *, trace_id: str | None = None) -> None:
+        await self.target.notify_admin(text, trace_id=trace_id)
+
+
+async def health_report(runtime: Runtime) -> dict[str, Any]:
+    services = runtime.services
+    report: dict[str, Any] = {}
+    try:
+        await services.redis.ping()
+        report["redis"] = "ok"
+    except Exception as exc:  # the report names the failure; it never raises
+        report["redis"] = f"down: {type(exc).__name__}"
+    try:
+        async with services.db.connect() as conn:
+            await conn.execute(text("select 1"))
+        report["db"] = "ok"
+    except Exception as exc:
+        report["db"] = f"down: {type(exc).__name__}"
+    report["crm"] = "ok" if await services.crm.health_check() else "down"
+    report["channels"] = {
+        "telegram": "ok" if runtime.telegram else "disabled",
+        "whatsapp": "ok" if runtime.whatsapp else "disabled",
+        "admin_chat": "ok" if runtime.admin_chat_id and runtime.telegram else "missing",
+    }
+    healthy = report["redis"] == "ok" and report["db"] == "ok"
+    report["status"] = ("ok" if report["crm"] == "ok" else "degraded") if healthy else "down"
+    return report

@@ -1,0 +1,103 @@
+"""The arq worker's settings (``dancebot worker``): the outbound delivery job, its dependencies
+built at start by a function the caller supplies, and room for cron jobs.
+
+    settings = worker_settings(build, keys=keys, redis_settings=RedisSettings.from_dsn(url))
+    arq.run_worker(settings)           # or: arq.worker.create_worker(settings, burst=True)
+
+``build`` is entered in ``on_startup`` and left in ``on_shutdown``, so whatever it opens
+(database engine, HTTP clients of the senders) lives exactly as long as the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings
+from arq.cron import CronJob
+from arq.worker import Function, func
+
+from dancebot.adapters.queue.jobs import DEPS, OUTBOX, WorkerDeps, send_outbound
+from dancebot.adapters.queue.outbox import SEND_OUTBOUND, ArqOutbox
+from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.domain.privacy import mask_phones_in_text
+
+# arq stops a job after this many runs without calling it; the job gives up by itself at
+# ``RetryPolicy.max_job_tries`` (below this), so arq's limit is never what ends a message.
+ARQ_MAX_TRIES = 100_000
+SEND_JOB_TIMEOUT_SECONDS = 120  # a send (≤ 30 s by default) plus Redis and the dead-letter write
+KEEP_RESULT_SECONDS = 24 * 3600  # while kept, putting the same message again queues nothing
+_STACK = "dancebot_exit_stack"
+
+BuildDeps = Callable[[], AbstractAsyncContextManager[WorkerDeps]]
+
+
+def worker_settings(
+    build: BuildDeps,
+    *,
+    keys: RedisKeys,
+    redis_settings: RedisSettings | None = None,
+    redis_pool: ArqRedis | None = None,
+    cron_jobs: Sequence[CronJob] = (),
+    functions: Sequence[Function] = (),
+) -> dict[str, Any]:
+    """Settings for ``arq.run_worker`` / ``arq.worker.create_worker``: one of ``redis_settings``
+    (a separate connection pool, production) or ``redis_pool`` (an existing one, e.g.
+    ``outbox.arq_pool`` over the embedded fakeredis). The queue is ``keys.arq_queue()``, the one
+    ``ArqOutbox`` fills. ``functions``/``cron_jobs``: more work for the same worker."""
+    if (redis_settings is None) == (redis_pool is None):
+        raise ValueError("give exactly one of redis_settings and redis_pool")
+
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        install_arq_log_masking()
+        stack = AsyncExitStack()
+        ctx[_STACK] = stack
+        deps = await stack.enter_async_context(build())
+        ctx[DEPS] = deps
+        ctx[OUTBOX] = ArqOutbox(ctx["redis"], keys=keys)
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        stack: AsyncExitStack | None = ctx.pop(_STACK, None)
+        if stack is not None:
+            await stack.aclose()
+
+    send = func(
+        send_outbound,
+        name=SEND_OUTBOUND,
+        max_tries=ARQ_MAX_TRIES,
+        timeout=SEND_JOB_TIMEOUT_SECONDS,
+        keep_result=KEEP_RESULT_SECONDS,
+    )
+    settings: dict[str, Any] = {
+        "functions": [send, *functions],
+        "cron_jobs": list(cron_jobs) or None,
+        "queue_name": keys.arq_queue(),
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "max_tries": ARQ_MAX_TRIES,
+    }
+    if redis_pool is not None:
+        settings["redis_pool"] = redis_pool
+    else:
+        settings["redis_settings"] = redis_settings
+    return settings
+
+
+class _MaskPhones(logging.Filter):
+    """arq logs each job's arguments (the message JSON, whose chat id is a phone on WhatsApp)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_phones_in_text(record.getMessage())
+        record.args = None
+        return True
+
+
+def install_arq_log_masking() -> None:
+    """Mask phones in arq's own log lines (idempotent). Filters on a logger do not apply to
+    its children's records, hence each of arq's loggers by name."""
+    for name in ("arq.worker", "arq.jobs", "arq.connections", "arq.cron"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _MaskPhones) for f in logger.filters):
+            logger.addFilter(_MaskPhones())
