@@ -9,14 +9,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from dancebot.adapters.channels.admin_chat import LoggedAdminNotifier, TelegramAdminChat
 from dancebot.adapters.channels.telegram.inbound import MalformedUpdate
 from dancebot.adapters.channels.telegram.polling import run_polling
 from dancebot.adapters.channels.telegram.sender import TelegramSender
@@ -30,18 +28,19 @@ from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.adapters.storage.redis_connection import make_redis
 from dancebot.domain.messages import Channel, UnifiedMessage
 from dancebot.entrypoints.bootstrap import Services, build_services
+from dancebot.entrypoints.channels import (
+    AdminProxy,
+    ConfigurationError,
+    admin_chat_id,
+    open_channels,
+)
 from dancebot.entrypoints.consumers import ConversationConsumers
 from dancebot.entrypoints.settings import Settings
 from dancebot.entrypoints.webhooks import accept_telegram_update, router
 from dancebot.ports.channels import ChannelSender
 from dancebot.ports.clock import Clock
-from dancebot.ports.outbox import AdminNotifier
 
 log = structlog.get_logger(__name__)
-
-
-class ConfigurationError(RuntimeError):
-    """The settings cannot run safely (e.g. Telegram in production without a webhook secret)."""
 
 
 @dataclass
@@ -81,30 +80,6 @@ def check_settings(settings: Settings) -> None:
         )
 
 
-def telegram_sender(settings: Settings) -> TelegramSender | None:
-    if settings.telegram_bot_token is None:
-        return None
-    return TelegramSender.connect(
-        settings.telegram_bot_token.get_secret_value(), api_base=settings.telegram_api_base
-    )
-
-
-def whatsapp_sender(settings: Settings, http: httpx.AsyncClient) -> WhatsAppSender | None:
-    if not (settings.whatsapp_token and settings.whatsapp_phone_number_id):
-        return None
-    return WhatsAppSender(
-        http,
-        token=settings.whatsapp_token.get_secret_value(),
-        phone_number_id=settings.whatsapp_phone_number_id,
-        api_base=settings.whatsapp_api_base,
-    )
-
-
-def admin_chat_id(settings: Settings, kb_admin: int | None) -> str | None:
-    chosen = settings.telegram_admin_chat_id or kb_admin
-    return str(chosen) if chosen is not None else None
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -120,64 +95,58 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.redis_url is None:
+            raise ConfigurationError(
+                "dancebot serve needs REDIS_URL: the worker delivers every reply through a real "
+                "Redis (for a terminal demo without services use `dancebot chat`)"
+            )
         redis = make_redis(settings.redis_url)
         outbox = ArqOutbox(arq_pool(redis), keys=keys)
-        telegram = telegram_sender(settings)
-        async with httpx.AsyncClient() as wa_http:
-            whatsapp = whatsapp_sender(settings, wa_http)
-            admin: AdminNotifier = LoggedAdminNotifier()
-            async with build_services(
-                settings, clock=clock, outbox=outbox, admin=admin_proxy, keys=keys, redis=redis
-            ) as services:
-                chat_id = admin_chat_id(settings, services.kb.escalation.admin_telegram_id)
-                if telegram is not None and chat_id is not None:
-                    admin = TelegramAdminChat(outbox, chat_id=chat_id)
-                admin_proxy.target = admin
-                runtime = Runtime(
-                    settings=settings,
-                    clock=clock,
-                    services=services,
-                    stream=InboundStream(services.redis, keys=keys),
-                    window=ConversationWindow(services.redis, keys=keys),
-                    telegram=telegram,
-                    whatsapp=whatsapp,
-                    admin_chat_id=chat_id,
-                )
-                runtime.senders = {
-                    c: s
-                    for c, s in ((Channel.TELEGRAM, telegram), (Channel.WHATSAPP, whatsapp))
-                    if s
-                }
-                app.state.runtime = runtime
-                await runtime.stream.ensure_group()
-                stop = asyncio.Event()
-                workers = ConversationConsumers(
-                    runtime.stream,
-                    services.pipeline,
-                    spam=SpamFilter(services.redis, keys=keys),
-                    senders=runtime.senders,
-                    count=consumers,
-                )
-                task = asyncio.create_task(workers.run(stop))
-                poller = None
-                if telegram_polling and telegram is not None:
-                    poller = asyncio.create_task(_poll(runtime, telegram, stop))
-                log.info(
-                    "app_started", telegram=telegram is not None, whatsapp=whatsapp is not None
-                )
-                try:
-                    yield
-                finally:
-                    stop.set()
-                    for running in (task, poller):
-                        if running is not None:
-                            running.cancel()
-                            with contextlib.suppress(asyncio.CancelledError):
-                                await running
-                    if telegram is not None:
-                        await telegram.close()
+        admin = AdminProxy()
+        async with (
+            open_channels(settings) as channels,
+            build_services(
+                settings, clock=clock, outbox=outbox, admin=admin, keys=keys, redis=redis
+            ) as services,
+        ):
+            chat_id = admin_chat_id(settings, services.kb.escalation.admin_telegram_id)
+            admin.point_at(outbox, chat_id=chat_id, channels=channels)
+            runtime = Runtime(
+                settings=settings,
+                clock=clock,
+                services=services,
+                stream=InboundStream(services.redis, keys=keys),
+                window=ConversationWindow(services.redis, keys=keys),
+                telegram=channels.telegram,
+                whatsapp=channels.whatsapp,
+                admin_chat_id=chat_id,
+                senders=channels.senders,
+            )
+            app.state.runtime = runtime
+            await runtime.stream.ensure_group()
+            stop = asyncio.Event()
+            workers = ConversationConsumers(
+                runtime.stream,
+                services.pipeline,
+                spam=SpamFilter(services.redis, keys=keys),
+                senders=runtime.senders,
+                count=consumers,
+            )
+            tasks = [asyncio.create_task(workers.run(stop))]
+            if telegram_polling and channels.telegram is not None:
+                tasks.append(asyncio.create_task(_poll(runtime, channels.telegram, stop)))
+            log.info(
+                "app_started", telegram=bool(channels.telegram), whatsapp=bool(channels.whatsapp)
+            )
+            try:
+                yield
+            finally:
+                stop.set()
+                for task in tasks:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
-    admin_proxy = _AdminProxy()
     app = FastAPI(title="DanceBot", lifespan=lifespan)
     app.include_router(router)
 
@@ -206,16 +175,6 @@ async def _poll(runtime: Runtime, telegram: TelegramSender, stop: asyncio.Event)
             log.warning("polling_update_malformed", reason=exc.reason)
 
     await run_polling(telegram, on_update=on_update, stop=stop)
-
-
-class _AdminProxy:
-    """The admin notifier is known only once the KB is loaded; the engine is built before."""
-
-    def __init__(self) -> None:
-        self.target: AdminNotifier = LoggedAdminNotifier()
-
-    async def notify_admin(self, text: str, *, trace_id: str | None = None) -> None:
-        await self.target.notify_admin(text, trace_id=trace_id)
 
 
 async def health_report(runtime: Runtime) -> dict[str, Any]:

@@ -232,7 +232,8 @@ def serve(
     """Run the app: webhooks, /health, /metrics and the conversation consumers."""
     import uvicorn
 
-    from dancebot.entrypoints.app import ConfigurationError, create_app
+    from dancebot.entrypoints.app import create_app
+    from dancebot.entrypoints.channels import ConfigurationError
 
     settings = Settings()
     configure_logging(fmt=settings.log_format, level=settings.log_level)
@@ -242,6 +243,25 @@ def serve(
         err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     uvicorn.run(application, host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the worker: outbound delivery with rate limits, retries and the dead-letter table;
+    reminders, FSM timeouts and session recovery every few seconds."""
+    from arq import run_worker
+
+    from dancebot.entrypoints.channels import ConfigurationError
+    from dancebot.entrypoints.worker_process import worker_for
+
+    settings = Settings()
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+    try:
+        settings_dict = worker_for(settings)
+    except ConfigurationError as exc:
+        err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    run_worker(settings_dict)
 
 
 def main() -> None:

@@ -43,10 +43,14 @@ def worker_settings(
     cron_jobs: Sequence[CronJob] = (),
     functions: Sequence[Function] = (),
 ) -> dict[str, Any]:
-    """Settings for ``arq.run_worker`` / ``arq.worker.create_worker``: one of ``redis_settings``
-    (a separate connection pool, production) or ``redis_pool`` (an existing one, e.g.
-    ``outbox.arq_pool`` over the embedded fakeredis). The queue is ``keys.arq_queue()``, the one
-    ``ArqOutbox`` fills. ``functions``/``cron_jobs``: more work for the same worker."""
+    """Settings for ``arq.run_worker`` / ``arq.worker.create_worker``: exactly one of
+    ``redis_settings`` (the worker opens its own pool) or ``redis_pool`` (an existing
+    ``ArqRedis``, e.g. ``outbox.arq_pool(client)``). The queue is ``keys.arq_queue()``, the one
+    ``ArqOutbox`` fills; ``functions``/``cron_jobs``: more work for the same worker. Raises
+    ``ValueError`` when both or neither Redis is given.
+
+    The worker needs a Redis server: arq asks it for ``INFO`` at start, which the embedded
+    fakeredis does not answer (``ResponseError``)."""
     if (redis_settings is None) == (redis_pool is None):
         raise ValueError("give exactly one of redis_settings and redis_pool")
 
@@ -55,6 +59,9 @@ def worker_settings(
         stack = AsyncExitStack()
         ctx[_STACK] = stack
         deps = await stack.enter_async_context(build())
+        if deps.policy.max_job_tries >= ARQ_MAX_TRIES:
+            await stack.aclose()
+            raise ValueError(f"RetryPolicy.max_job_tries must stay below {ARQ_MAX_TRIES}")
         ctx[DEPS] = deps
         ctx[OUTBOX] = ArqOutbox(ctx["redis"], keys=keys)
 

@@ -1,0 +1,77 @@
+"""The channel senders and the admin chat, built from settings — shared by the app and the
+worker. A channel whose credentials are unset is disabled (DESIGN §11)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import httpx
+
+from dancebot.adapters.channels.admin_chat import LoggedAdminNotifier, TelegramAdminChat
+from dancebot.adapters.channels.telegram.sender import TelegramSender
+from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
+from dancebot.domain.messages import Channel
+from dancebot.entrypoints.settings import Settings
+from dancebot.ports.channels import ChannelSender
+from dancebot.ports.outbox import AdminNotifier, Outbox
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run safely or at all; the message says which variable to set."""
+
+
+@dataclass
+class Channels:
+    telegram: TelegramSender | None
+    whatsapp: WhatsAppSender | None
+    senders: dict[Channel, ChannelSender] = field(default_factory=dict)
+
+
+@asynccontextmanager
+async def open_channels(settings: Settings) -> AsyncIterator[Channels]:
+    telegram = None
+    if settings.telegram_bot_token is not None:
+        telegram = TelegramSender.connect(
+            settings.telegram_bot_token.get_secret_value(), api_base=settings.telegram_api_base
+        )
+    async with httpx.AsyncClient() as http:
+        whatsapp = None
+        if settings.whatsapp_token and settings.whatsapp_phone_number_id:
+            whatsapp = WhatsAppSender(
+                http,
+                token=settings.whatsapp_token.get_secret_value(),
+                phone_number_id=settings.whatsapp_phone_number_id,
+                api_base=settings.whatsapp_api_base,
+            )
+        senders: dict[Channel, ChannelSender] = {}
+        if telegram is not None:
+            senders[Channel.TELEGRAM] = telegram
+        if whatsapp is not None:
+            senders[Channel.WHATSAPP] = whatsapp
+        try:
+            yield Channels(telegram=telegram, whatsapp=whatsapp, senders=senders)
+        finally:
+            if telegram is not None:
+                await telegram.close()
+
+
+def admin_chat_id(settings: Settings, kb_admin: int | None) -> str | None:
+    chosen = settings.telegram_admin_chat_id or kb_admin
+    return str(chosen) if chosen is not None else None
+
+
+class AdminProxy:
+    """The ``AdminNotifier`` handed to the engine before the KB (and so the admin chat id) is
+    known; pointed at the real admin chat once it is."""
+
+    def __init__(self) -> None:
+        self.target: AdminNotifier = LoggedAdminNotifier()
+
+    def point_at(self, outbox: Outbox, *, chat_id: str | None, channels: Channels) -> None:
+        if chat_id is not None and channels.telegram is not None:
+            self.target = TelegramAdminChat(outbox, chat_id=chat_id)
+
+    async def notify_admin(self, text: str, *, trace_id: str | None = None) -> None:
+        await self.target.notify_admin(text, trace_id=trace_id)

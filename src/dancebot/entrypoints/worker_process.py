@@ -1,0 +1,92 @@
+"""``dancebot worker``: outbound delivery (arq), and every few seconds the due work —
+reminders, FSM timeouts, session recovery (DESIGN §2; contract §9, §20)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from arq.connections import RedisSettings
+from arq.cron import cron
+
+from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.queue.jobs import WorkerDeps
+from dancebot.adapters.queue.outbox import ArqOutbox, arq_pool
+from dancebot.adapters.storage.db.engine import make_sessionmaker
+from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.adapters.storage.redis_connection import make_redis
+from dancebot.entrypoints.bootstrap import Services, build_services
+from dancebot.entrypoints.channels import (
+    AdminProxy,
+    ConfigurationError,
+    admin_chat_id,
+    open_channels,
+)
+from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.worker import worker_settings
+from dancebot.ports.clock import Clock
+
+log = structlog.get_logger(__name__)
+
+DUE_EVERY_SECONDS = 5  # reminders land within seconds of their time (contract: ±5 min)
+
+
+class _Held:
+    services: Services | None = None
+
+
+def worker_for(
+    settings: Settings, *, clock: Clock | None = None, keys: RedisKeys | None = None
+) -> dict[str, Any]:
+    """arq worker settings for ``arq.run_worker``. Raises ``ConfigurationError`` without
+    ``REDIS_URL``: the queue lives in a Redis the app and the worker share."""
+    if settings.redis_url is None:
+        raise ConfigurationError("dancebot worker needs REDIS_URL (the Redis the app queues to)")
+    clock = clock or SystemClock()
+    keys = keys or RedisKeys()
+    held = _Held()
+
+    @asynccontextmanager
+    async def build() -> AsyncIterator[WorkerDeps]:
+        redis = make_redis(settings.redis_url)
+        outbox = ArqOutbox(arq_pool(redis), keys=keys)
+        admin = AdminProxy()
+        async with (
+            open_channels(settings) as channels,
+            build_services(
+                settings, clock=clock, outbox=outbox, admin=admin, keys=keys, redis=redis
+            ) as services,
+        ):
+            chat_id = admin_chat_id(settings, services.kb.escalation.admin_telegram_id)
+            admin.point_at(outbox, chat_id=chat_id, channels=channels)
+            held.services = services
+            log.info("worker_started", channels=sorted(c.value for c in channels.senders))
+            yield WorkerDeps.create(
+                senders=channels.senders,
+                redis=services.redis,
+                keys=keys,
+                sessionmaker=make_sessionmaker(services.db),
+                admin=admin,
+                clock=clock,
+            )
+            held.services = None
+
+    async def run_due_work(ctx: dict[str, Any]) -> int:
+        services = held.services
+        return await services.run_due(clock.now()) if services is not None else 0
+
+    return worker_settings(
+        build,
+        keys=keys,
+        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        cron_jobs=[
+            cron(
+                run_due_work,
+                second=set(range(0, 60, DUE_EVERY_SECONDS)),
+                run_at_startup=True,
+                unique=True,
+            )
+        ],
+    )
