@@ -91,7 +91,7 @@ def create_app(
     settings = settings or Settings()
     check_settings(settings)
     clock = clock or SystemClock()
-    keys = keys or RedisKeys()
+    keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

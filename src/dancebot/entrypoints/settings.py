@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     kb_path: Path = Path("knowledge/studio_tatyana.yaml")
     var_dir: Path = Field(default=Path("var"), alias="DANCEBOT_VAR_DIR")
     redis_url: str | None = None
+    # separates deployments (and test runs) sharing one Redis
+    redis_key_prefix: str = Field(default="dancebot", alias="DANCEBOT_REDIS_PREFIX")
     database_url: str | None = None
 
     impulse_base_url: str | None = None
@@ -47,6 +49,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_base_url: str | None = None
     llm_fallback: str | None = None
+
+    # one HTTP send to a channel, end to end; the worker's job timeout follows from it
+    outbound_send_timeout_seconds: float = Field(default=30.0, gt=0)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

@@ -42,6 +42,7 @@ def worker_settings(
     redis_pool: ArqRedis | None = None,
     cron_jobs: Sequence[CronJob] = (),
     functions: Sequence[Function] = (),
+    send_job_timeout: float = SEND_JOB_TIMEOUT_SECONDS,
 ) -> dict[str, Any]:
     """Settings for ``arq.run_worker`` / ``arq.worker.create_worker``: exactly one of
     ``redis_settings`` (the worker opens its own pool) or ``redis_pool`` (an existing
@@ -74,7 +75,7 @@ def worker_settings(
         send_outbound,
         name=SEND_OUTBOUND,
         max_tries=ARQ_MAX_TRIES,
-        timeout=SEND_JOB_TIMEOUT_SECONDS,
+        timeout=send_job_timeout,
         keep_result=KEEP_RESULT_SECONDS,
     )
     settings: dict[str, Any] = {
@@ -84,6 +85,8 @@ def worker_settings(
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "max_tries": ARQ_MAX_TRIES,
+        # a job of a dead worker is taken again this long after it started (arq adds 10 s)
+        "job_timeout": send_job_timeout,
     }
     if redis_pool is not None:
         settings["redis_pool"] = redis_pool

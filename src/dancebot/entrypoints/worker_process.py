@@ -12,6 +12,7 @@ from arq.connections import RedisSettings
 from arq.cron import cron
 
 from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.queue.delivery import RetryPolicy
 from dancebot.adapters.queue.jobs import WorkerDeps
 from dancebot.adapters.queue.outbox import ArqOutbox, arq_pool
 from dancebot.adapters.storage.db.engine import make_sessionmaker
@@ -45,8 +46,10 @@ def worker_for(
     if settings.redis_url is None:
         raise ConfigurationError("dancebot worker needs REDIS_URL (the Redis the app queues to)")
     clock = clock or SystemClock()
-    keys = keys or RedisKeys()
+    keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
     held = _Held()
+    policy = RetryPolicy(send_timeout=settings.outbound_send_timeout_seconds)
+    job_timeout = policy.send_timeout * 2 + 5  # a send, the dead-letter write, Redis
 
     @asynccontextmanager
     async def build() -> AsyncIterator[WorkerDeps]:
@@ -70,6 +73,7 @@ def worker_for(
                 sessionmaker=make_sessionmaker(services.db),
                 admin=admin,
                 clock=clock,
+                policy=policy,
             )
             held.services = None
 
@@ -81,12 +85,14 @@ def worker_for(
         build,
         keys=keys,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        send_job_timeout=job_timeout,
         cron_jobs=[
             cron(
                 run_due_work,
                 second=set(range(0, 60, DUE_EVERY_SECONDS)),
                 run_at_startup=True,
                 unique=True,
+                timeout=job_timeout,
             )
         ],
     )

@@ -65,7 +65,11 @@ def create_fake_telegram_app(state: FakeTelegram) -> Starlette:
         if not authorized:
             return answer_error(ApiError(401, "Unauthorized"))
         failure = state.take_failure(method)
-        if failure is not None:
+        if failure is not None and failure.kind == "hold":
+            if await _client_gone(request, within=failure.seconds):
+                state.dropped_calls += 1
+                return answer_error(ApiError(499, "client closed the request"))
+        elif failure is not None:
             failed = await _apply(failure)
             if failed is not None:
                 return failed
@@ -81,6 +85,17 @@ def create_fake_telegram_app(state: FakeTelegram) -> Starlette:
     return Starlette(
         routes=[Route("/bot{token}/{method}", endpoint, methods=["GET", "POST"])],
     )
+
+
+async def _client_gone(request: Request, *, within: float) -> bool:
+    """Wait up to ``within`` seconds; True as soon as the client has disconnected."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if await request.is_disconnected():
+            return True
+        await asyncio.sleep(0.05)
+    return await request.is_disconnected()
 
 
 async def _apply(failure: Failure) -> JSONResponse | None:

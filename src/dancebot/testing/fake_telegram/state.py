@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-FailureKind = Literal["429", "500", "502", "403", "400", "401", "timeout"]
-FAILURE_KINDS: tuple[str, ...] = ("429", "500", "502", "403", "400", "401", "timeout")
+FailureKind = Literal["429", "500", "502", "403", "400", "401", "timeout", "hold"]
+FAILURE_KINDS: tuple[str, ...] = ("429", "500", "502", "403", "400", "401", "timeout", "hold")
 
 DEFAULT_TOKEN = "123456789:AAFakeTelegramTokenForDanceBotTests"
 BOT_USER: dict[str, Any] = {
@@ -75,6 +75,7 @@ class FakeTelegram:
     """
 
     token: str = field(default=DEFAULT_TOKEN, repr=False)
+    dropped_calls: int = 0  # "hold" calls whose client went away before they were processed
     now: Callable[[], float] = time.time
     max_poll_wait: float = 0.5
     calls: list[RecordedCall] = field(default_factory=list)
@@ -99,7 +100,9 @@ class FakeTelegram:
     ) -> None:
         """Make the next ``times`` calls (of ``method``, or of any method) fail: "429" (with
         ``retry_after``), "500"/"502", "403" (bot blocked by the user), "400" (chat not
-        found), "401", or "timeout" (answer normally, but only after ``seconds``)."""
+        found), "401", "timeout" (answer normally, but only after ``seconds``), or "hold"
+        (keep the request up to ``seconds`` and process it only if the client is still
+        connected then — a sender killed mid-request delivers nothing)."""
         if kind not in FAILURE_KINDS:
             raise ValueError(f"unknown failure kind {kind!r}; one of {FAILURE_KINDS}")
         failure = Failure(kind, method=method, retry_after=retry_after, seconds=seconds)

@@ -1,0 +1,232 @@
+"""``deliver`` (one run of the job) on real Redis, PostgreSQL and the fake channels, in the
+situations a worker process meets: a race with another worker, a dead-letter write that
+fails, a closed WhatsApp window with and without a Telegram fallback, a channel not set up."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+import redis.asyncio as aioredis
+from arq.worker import Retry
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+from tests.conftest import POSTGRES_URL, REDIS_URL
+
+from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
+from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.queue.dead_letters import DeadLetters
+from dancebot.adapters.queue.delivery import DeliveryLedger
+from dancebot.adapters.queue.jobs import (
+    ALREADY_FILED,
+    ALREADY_SENT,
+    DEAD_LETTERED,
+    DEPS,
+    FELL_BACK,
+    INVALID,
+    OUTBOX,
+    SENT,
+    deliver,
+    send_outbound,
+)
+from dancebot.adapters.storage.db.engine import make_engine, make_sessionmaker
+from dancebot.domain.messages import Channel, OutboundMessage, TemplateCall
+from dancebot.ports.channels import ChannelSender
+from dancebot.testing.fake_telegram import FakeTelegram
+from dancebot.testing.fake_whatsapp import DEFAULT_PHONE_NUMBER_ID, FakeWhatsApp
+from dancebot.testing.fake_whatsapp import create_fake_whatsapp_app as whatsapp_app
+
+from .conftest import CHAT, WorkerRig
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+NewMessage = Callable[..., OutboundMessage]
+WA_TOKEN = "wa-test-token"
+CLIENT_WA = "79991234567"
+
+
+class RecordingOutbox:
+    """Where a fallback goes in these tests (the worker's outbox is ``ArqOutbox``)."""
+
+    def __init__(self) -> None:
+        self.put_messages: list[OutboundMessage] = []
+
+    async def put(self, message: OutboundMessage) -> None:
+        self.put_messages.append(message)
+
+
+@pytest.fixture
+async def whatsapp() -> AsyncIterator[tuple[FakeWhatsApp, ChannelSender]]:
+    state = FakeWhatsApp()
+    app = whatsapp_app(state, token=WA_TOKEN)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as http:
+        sender = WhatsAppSender(
+            http,
+            token=WA_TOKEN,
+            phone_number_id=DEFAULT_PHONE_NUMBER_ID,
+            api_base="http://graph.local/v21.0",
+        )
+        yield state, sender
+
+
+async def test_two_workers_racing_on_one_message_send_it_once(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    fake, _ = telegram
+    fake.fail_next("timeout", seconds=0.3, method="sendMessage")  # slow, then delivered
+    message = new_message()
+    other_process = aioredis.from_url(REDIS_URL, decode_responses=False)
+    first, second = rig.deps(), rig.deps(redis=other_process)
+    outbox = RecordingOutbox()
+
+    results = await asyncio.gather(
+        deliver(first, message, job_try=1, outbox=outbox),
+        deliver(second, message, job_try=1, outbox=outbox),
+        return_exceptions=True,
+    )
+    again = await deliver(second, message, job_try=2, outbox=outbox)  # the loser's retry
+    await other_process.aclose()
+
+    assert sorted(type(r).__name__ if isinstance(r, Exception) else r for r in results) == [
+        "Retry",
+        SENT,
+    ]
+    assert again == ALREADY_SENT
+    assert len(fake.calls_to("sendMessage")) == 1
+
+
+async def test_a_failed_dead_letter_write_is_retried_without_sending_again(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    fake, _ = telegram
+    fake.fail_next("400", method="sendMessage")  # chat not found: given up at once
+    message = new_message()
+    broken_url = POSTGRES_URL.rsplit("/", 1)[0] + "/no_such_database_for_dancebot"
+    broken_engine = make_engine(broken_url, connect_timeout_seconds=2)
+    broken = dataclasses.replace(
+        rig.deps(), dead_letters=DeadLetters(make_sessionmaker(broken_engine), clock=SystemClock())
+    )
+
+    with pytest.raises((SQLAlchemyError, OSError)):
+        await deliver(broken, message, job_try=1, outbox=RecordingOutbox())
+    await broken_engine.dispose()
+    outcome = await deliver(rig.deps(), message, job_try=2, outbox=RecordingOutbox())
+    again = await deliver(rig.deps(), message, job_try=3, outbox=RecordingOutbox())
+
+    assert (outcome, again) == (DEAD_LETTERED, ALREADY_FILED)
+    assert len(fake.calls_to("sendMessage")) == 1
+    assert [letter.message.id for letter in await rig.deps().dead_letters.list_open()] == [
+        message.id
+    ]
+
+
+async def test_a_reminder_outside_the_window_falls_back_to_telegram(
+    rig: WorkerRig,
+    new_message: NewMessage,
+    whatsapp: tuple[FakeWhatsApp, ChannelSender],
+) -> None:
+    state, sender = whatsapp
+    state.fail_next("131047")
+    rig.senders[Channel.WHATSAPP] = sender
+    reminder = new_message(
+        "Анна, завтра в 19:00 Contemporary",
+        channel=Channel.WHATSAPP,
+        chat_id=CLIENT_WA,
+        template=TemplateCall(name="lesson_reminder_24h", params=("Анна", "19:00", "Contemporary")),
+        fallback_channel=Channel.TELEGRAM,
+        fallback_chat_id=CHAT,
+    )
+    outbox = RecordingOutbox()
+
+    outcome = await deliver(rig.deps(), reminder, job_try=1, outbox=outbox)
+
+    assert outcome == FELL_BACK
+    [fallback] = outbox.put_messages
+    assert (fallback.channel, fallback.chat_id, fallback.text) == (
+        Channel.TELEGRAM,
+        CHAT,
+        reminder.text,
+    )
+    assert fallback.template is None and fallback.id == f"{reminder.id}-fallback"
+    assert await rig.deps().dead_letters.open_count() == 0
+
+
+async def test_a_reply_outside_the_window_is_a_dead_letter(
+    rig: WorkerRig,
+    new_message: NewMessage,
+    whatsapp: tuple[FakeWhatsApp, ChannelSender],
+) -> None:
+    state, sender = whatsapp
+    state.fail_next("131047")
+    rig.senders[Channel.WHATSAPP] = sender
+    reply = new_message("Есть места в четверг", channel=Channel.WHATSAPP, chat_id=CLIENT_WA)
+
+    outcome = await deliver(rig.deps(), reply, job_try=1, outbox=RecordingOutbox())
+
+    assert outcome == DEAD_LETTERED
+    [letter] = await rig.deps().dead_letters.list_open()
+    assert letter.error.startswith("outside_window: OutsideWindow")
+    assert state.sent == []
+
+
+async def test_a_channel_without_a_sender_is_a_dead_letter(
+    rig: WorkerRig, new_message: NewMessage
+) -> None:
+    message = new_message(channel=Channel.WHATSAPP, chat_id=CLIENT_WA)
+
+    outcome = await deliver(rig.deps(), message, job_try=1, outbox=RecordingOutbox())
+
+    assert outcome == DEAD_LETTERED
+    [letter] = await rig.deps().dead_letters.list_open()
+    assert letter.error == "no_sender: channel whatsapp is not configured"
+    assert letter.attempts == 0
+
+
+async def test_the_last_allowed_run_gives_up_instead_of_retrying(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    fake, _ = telegram
+    fake.fail_next("500", method="sendMessage")
+    message = new_message()
+    deps = rig.deps()
+
+    with pytest.raises(Retry):
+        await deliver(deps, message, job_try=1, outbox=RecordingOutbox())
+    fake.fail_next("429", retry_after=1, method="sendMessage")
+    outcome = await deliver(
+        deps, message, job_try=deps.policy.max_job_tries, outbox=RecordingOutbox()
+    )
+
+    assert outcome == DEAD_LETTERED
+    [letter] = await deps.dead_letters.list_open()
+    assert letter.error.startswith("too_many_tries")
+    assert letter.attempts == 1  # one counted failure (the 500); the 429 is not one
+    assert await DeliveryLedger(rig.redis, keys=rig.keys).was_sent(message.id) is False
+
+
+async def test_a_redis_failure_around_the_send_retries_the_job_later(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    fake, _ = telegram
+    unreachable = aioredis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    deps = dataclasses.replace(rig.deps(), redis=unreachable)
+    ctx = {DEPS: deps, OUTBOX: RecordingOutbox(), "job_try": 1}
+    payload = new_message().model_dump_json()
+
+    with pytest.raises(Retry) as retry:
+        await send_outbound(ctx, payload)
+    with pytest.raises(RedisError):  # the last allowed run: lost, said loudly
+        await send_outbound(ctx | {"job_try": deps.policy.max_job_tries}, payload)
+    await unreachable.aclose()
+
+    assert retry.value.defer_score == int(deps.policy.error_wait * 1000)
+    assert fake.calls_to("sendMessage") == []
+
+
+async def test_a_payload_that_is_not_a_message_is_dropped_not_retried(rig: WorkerRig) -> None:
+    ctx = {DEPS: rig.deps(), OUTBOX: RecordingOutbox(), "job_try": 1, "job_id": "out:x"}
+
+    assert await send_outbound(ctx, '{"channel": "pigeon"}') == INVALID
