@@ -48,6 +48,7 @@ class Stack:
     settings: Settings
     keys: RedisKeys
     redis: aioredis.Redis
+    app: Any = None
 
     async def post_telegram(
         self, update: dict[str, Any], *, secret: str | None = SECRET
@@ -146,6 +147,7 @@ async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> Asyn
                 settings=settings,
                 keys=keys,
                 redis=redis,
+                app=app,
             )
         async for key in redis.scan_iter(match=f"{key_prefix}:*"):
             await redis.delete(key)
