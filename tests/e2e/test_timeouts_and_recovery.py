@@ -87,4 +87,5 @@ async def test_recovery_tells_the_admin_when_the_booking_did_not_happen(bot: Bot
     bot.clock.advance(timedelta(minutes=5))
     await bot.services.timeouts.run_due(bot.clock.now())
     assert "администратору" in bot.outbox.drain()[0].text
-    assert any("не завершилась" in m for m in bot.admin.drain())
+    assert any("Заявка #1" in m for m in bot.admin.drain())  # it waits in the fallback queue
+    assert await bot.services.fallback_queue_size() == 1

@@ -12,6 +12,7 @@ from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.cancel import cancel_replaced
 from dancebot.dialogue.context import TurnContext
+from dancebot.dialogue.fallback import queue_booking
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
@@ -337,14 +338,10 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         return await _refused(ctx, service, exc)
     except CrmUnavailable as exc:
         await ctx.deps.idempotency.release(fingerprint)
-        await _record(ctx, lesson, fingerprint, "crm_unavailable", error=type(exc).__name__)
-        await ctx.deps.admin.notify_admin(
-            f"Заявка на запись не дошла до CRM ({type(exc).__name__}): {name}, {phone}, "
-            f"{lesson.group_name}, {lesson_button(lesson.start)}. Запишите вручную.",
-            trace_id=ctx.message.trace_id,
-        )
+        await _record(ctx, lesson, fingerprint, "queued", error=type(exc).__name__)
+        reply = await queue_booking(ctx, lesson, reason=type(exc).__name__)
         _finish(ctx)
-        return [R.crm_unavailable_booking()]
+        return [reply]
     await _record(ctx, lesson, fingerprint, "created", crm_booking_id=booking.id)
     await ctx.deps.profiles.save_profile(
         ctx.session.channel,

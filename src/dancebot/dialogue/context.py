@@ -15,7 +15,7 @@ from dancebot.ports.channels import ReminderScheduler
 from dancebot.ports.clock import Clock
 from dancebot.ports.crm import CRM
 from dancebot.ports.outbox import AdminNotifier
-from dancebot.ports.storage import IdempotencyGuard, ProfileStore, SessionStore
+from dancebot.ports.storage import FallbackQueue, IdempotencyGuard, ProfileStore, SessionStore
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Deps:
     matcher: ServiceMatcher
     faq: FaqIndex
     reminders: ReminderScheduler
+    fallback: FallbackQueue
+    test_mode: bool = False
 
 
 @dataclass

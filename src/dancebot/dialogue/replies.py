@@ -483,3 +483,24 @@ def booking_dropped() -> Reply:
 
 def anything_else() -> Reply:
     return Reply("Хорошо! Если нужно что-то ещё — пишите, я на связи 🙂")
+
+
+# --- booking fallback queue ---------------------------------------------------------------
+
+
+def fallback_queued() -> Reply:
+    return Reply(
+        "Система записи сейчас не отвечает. Записала вашу заявку — администратор подтвердит, "
+        "а как только система заработает, я запишу вас сама и напишу ⏳"
+    )
+
+
+def fallback_booked(label: str, *, address: str) -> Reply:
+    return Reply(f"Заявка подтверждена, вы записаны ✅ {label}. Адрес: {address}")
+
+
+def fallback_refused(label: str) -> Reply:
+    return Reply(
+        f"К сожалению, записать на {label} не получилось: мест уже нет или расписание "
+        "изменилось. Администратор свяжется с вами и предложит другое время."
+    )

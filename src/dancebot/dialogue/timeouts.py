@@ -14,6 +14,7 @@ from enum import StrEnum
 import structlog
 
 from dancebot.dialogue import replies as R
+from dancebot.dialogue.fallback import entry_for, queue_entry
 from dancebot.dialogue.fit import fit
 from dancebot.domain.errors import CrmError
 from dancebot.domain.fsm import State
@@ -21,7 +22,7 @@ from dancebot.domain.messages import OutboundMessage, new_trace_id
 from dancebot.domain.session import Session, Slots
 from dancebot.ports.crm import CRM
 from dancebot.ports.outbox import AdminNotifier, Outbox
-from dancebot.ports.storage import SessionStore
+from dancebot.ports.storage import FallbackQueue, SessionStore
 
 log = structlog.get_logger(__name__)
 
@@ -82,12 +83,19 @@ class TimeoutSweeper:
     session is re-read and acted on only when its timeout is still due."""
 
     def __init__(
-        self, sessions: SessionStore, *, outbox: Outbox, admin: AdminNotifier, crm: CRM
+        self,
+        sessions: SessionStore,
+        *,
+        outbox: Outbox,
+        admin: AdminNotifier,
+        crm: CRM,
+        fallback: FallbackQueue,
     ) -> None:
         self._sessions = sessions
         self._outbox = outbox
         self._admin = admin
         self._crm = crm
+        self._fallback = fallback
 
     async def next_due_at(self) -> datetime | None:
         times = [d.at async for s in self._sessions.scan() if (d := next_due(s)) is not None]
@@ -141,12 +149,26 @@ class TimeoutSweeper:
         if await self._was_booked(session):
             await self._say(session, R.booking_confirmed_late(), now)
             return
-        await self._admin.notify_admin(
-            "Запись не завершилась (CRM не ответила или процесс перезапустился): "
-            f"{session.channel.value}:{session.chat_id}, {session.slots.client_name or '-'}, "
-            f"{session.slots.lesson.label if session.slots.lesson else '-'}. "
-            "Проверьте и запишите вручную."
-        )
+        lesson = session.slots.lesson
+        if lesson is not None and session.slots.client_phone:
+            await queue_entry(
+                self._fallback,
+                self._admin,
+                entry_for(
+                    session,
+                    lesson.schedule_id,
+                    lesson.date,
+                    lesson.label,
+                    now=now,
+                    reason="запись прервалась (нет ответа или перезапуск)",
+                    trace_id=None,
+                ),
+            )
+        else:
+            await self._admin.notify_admin(
+                "Запись не завершилась, а данных для заявки не хватает: "
+                f"{session.channel.value}:{session.chat_id}. Свяжитесь с клиентом."
+            )
         await self._say(session, R.booking_stuck(), now)
 
     async def _was_booked(self, session: Session) -> bool:

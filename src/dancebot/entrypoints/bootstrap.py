@@ -28,6 +28,7 @@ from dancebot.adapters.storage.db.audit import SqlAuditLog
 from dancebot.adapters.storage.db.engine import database_url, make_engine, make_sessionmaker
 from dancebot.adapters.storage.db.migrate import upgrade_database
 from dancebot.adapters.storage.dedup import RedisInboundDedup
+from dancebot.adapters.storage.fallback import RedisFallbackQueue
 from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.adapters.storage.profiles import RedisProfileStore
@@ -36,6 +37,7 @@ from dancebot.adapters.storage.reminders import RedisContacts, RedisReminders
 from dancebot.adapters.storage.sessions import RedisSessionStore
 from dancebot.dialogue.context import Deps
 from dancebot.dialogue.engine import ConversationEngine
+from dancebot.dialogue.fallback import FallbackRetrier
 from dancebot.dialogue.pipeline import InboundPipeline
 from dancebot.dialogue.timeouts import TimeoutSweeper
 from dancebot.entrypoints.embedded_crm import embedded_emulator, emulator_transport
@@ -68,11 +70,17 @@ class Services:
     emulator: EmulatorState | None  # set when the CRM is the in-process emulator
     timeouts: TimeoutSweeper
     reminders: RedisReminders
+    fallback: RedisFallbackQueue
+    fallback_retrier: FallbackRetrier
 
     @property
     def due_work(self) -> list[DueWork]:
         """Everything that fires at a moment in time: FSM timeouts and reminders."""
-        return [self.timeouts, self.reminders]
+        return [self.timeouts, self.reminders, self.fallback_retrier]
+
+    async def fallback_queue_size(self) -> int:
+        """Requests waiting in the booking fallback queue (``dancebot eval``'s final check)."""
+        return await self.fallback.size()
 
     async def next_due_at(self) -> datetime | None:
         times = [t for work in self.due_work if (t := await work.next_due_at()) is not None]
@@ -116,6 +124,7 @@ async def build_services(
         cache=ScheduleCache(redis, keys=keys),
     )
     sessions = RedisSessionStore(redis, keys=keys)
+    fallback = RedisFallbackQueue(redis, keys=keys)
     reminders = RedisReminders(
         redis,
         keys=keys,
@@ -138,9 +147,11 @@ async def build_services(
         matcher=ServiceMatcher(kb.services),
         faq=FaqIndex(kb),
         reminders=reminders,
+        fallback=fallback,
+        test_mode=settings.test_mode,
     )
     engine = ConversationEngine(deps, outbox=outbox)
-    timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm)
+    timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback)
     # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
     recovered = await timeouts.run_due(clock.now())
     pipeline = InboundPipeline(
@@ -172,6 +183,16 @@ async def build_services(
             emulator=emulator,
             timeouts=timeouts,
             reminders=reminders,
+            fallback=fallback,
+            fallback_retrier=FallbackRetrier(
+                fallback,
+                crm=crm,
+                clock=clock,
+                outbox=outbox,
+                admin=admin,
+                reminders=reminders,
+                address=kb.studio.address,
+            ),
         )
     finally:
         await http.aclose()

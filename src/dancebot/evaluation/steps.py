@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from dancebot.domain.messages import UnifiedMessage
@@ -64,7 +65,10 @@ async def perform(step: Step, bot: ScenarioBot) -> StepDone:
     if isinstance(step, AdminStep):
         return await _admin(step, bot)
     if isinstance(step, FaultStep):
-        return StepDone(notes=_fault(step, bot))
+        notes = _fault(step, bot)
+        # work due now (e.g. the fallback queue's retry once the CRM is back) runs at once
+        notes["due_work_ran"] = await advance(bot.services, bot.clock, timedelta(0))
+        return StepDone(notes=notes)
     if isinstance(step, ExpectOutboundStep):
         return StepDone()
     raise StepProblem(f"unknown step {step!r}")  # pragma: no cover - the model forbids it

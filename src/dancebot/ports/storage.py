@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -83,3 +83,41 @@ class ChatGate(Protocol):
     async def leave(self, channel: Channel, chat_id: str, token: str) -> None: ...
 
     async def has_queued(self, channel: Channel, chat_id: str) -> bool: ...
+
+
+class FallbackEntry(BaseModel):
+    """A booking request that could not reach the CRM; it waits here until it is booked by
+    the automatic retry or handled by the admin (``/done N``)."""
+
+    id: int = 0
+    created_at: datetime
+    channel: Channel
+    chat_id: str
+    client_name: str
+    client_phone: str
+    attendee_name: str | None = None
+    service_id: str | None = None
+    schedule_id: int
+    lesson_date: date
+    lesson_label: str  # "Contemporary, начинающие — среда, 4 марта, 19:00–20:30"
+    reason: str  # what failed: "CrmTimeout", "CircuitOpen", "booking stuck"...
+    trace_id: str | None = None
+    status: str = "pending"  # pending | booked | refused | done
+    attempts: int = 0
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+    crm_booking_id: int | None = None
+
+
+class FallbackQueue(Protocol):
+    async def add(self, entry: FallbackEntry) -> FallbackEntry:
+        """Store durably (no TTL); returns the entry with its number."""
+        ...
+
+    async def pending(self) -> list[FallbackEntry]: ...
+
+    async def get(self, entry_id: int) -> FallbackEntry | None: ...
+
+    async def update(self, entry: FallbackEntry) -> None:
+        """Save a changed entry; one that is no longer pending leaves the pending list."""
+        ...

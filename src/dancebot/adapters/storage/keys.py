@@ -35,6 +35,16 @@ class RedisKeys:
         """Messages of one chat waiting for the consumer that holds the chat's lock."""
         return self._key("queue", "chat", channel, chat_id)
 
+    # booking fallback queue (RFC §21, contract §13): no TTL, nothing is lost
+    def fallback_entries(self) -> str:
+        return self._key("fallback", "entries")
+
+    def fallback_pending(self) -> str:
+        return self._key("fallback", "pending")
+
+    def fallback_seq(self) -> str:
+        return self._key("fallback", "seq")
+
     # reminders (S3)
     def reminders_due(self) -> str:
         """Sorted set: ``{booking_id}:{kind}`` scored by the Unix time it is due."""
@@ -98,3 +108,16 @@ class RedisKeys:
     def dead_letter_alert(self) -> str:
         """Set (with a TTL) when the admin was last told about piling dead letters."""
         return self._key("alert", "dead_letters")
+
+    # CRM circuit breaker and degradation (RFC §21), shared by the app and the worker
+    def crm_breaker(self) -> str:
+        """Hash: the breaker's ``state``, ``opened_at``, ``failures`` and ``trial_at``."""
+        return self._key("crm", "breaker")
+
+    def degradation_level(self) -> str:
+        """The last degradation level seen: a change is announced to the admin once."""
+        return self._key("degradation", "level")
+
+    def degradation_backlog_alert(self) -> str:
+        """Set (with a TTL) when the admin was last told about a queue backlog (L4)."""
+        return self._key("alert", "backlog")

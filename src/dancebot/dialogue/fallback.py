@@ -1,0 +1,213 @@
+"""The booking fallback queue (RFC §21, contract §13): a booking that cannot reach the CRM is
+kept durably, the client hears the truth, the admin gets a card; when the CRM is back the
+request is booked automatically (with its own idempotency) and the client is told."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import structlog
+
+from dancebot.dialogue import replies as R
+from dancebot.dialogue.context import TurnContext
+from dancebot.dialogue.replies import Reply, lesson_line
+from dancebot.domain.crm import Lesson, LessonRef
+from dancebot.domain.errors import AlreadyBooked, CrmError, CrmRefusal, CrmUnavailable
+from dancebot.domain.messages import OutboundMessage, new_trace_id
+from dancebot.domain.privacy import mask_phone
+from dancebot.domain.session import Session
+from dancebot.nlu.phone import display_phone
+from dancebot.ports.channels import ReminderRequest, ReminderScheduler
+from dancebot.ports.clock import Clock
+from dancebot.ports.crm import CRM
+from dancebot.ports.outbox import AdminNotifier, Outbox
+from dancebot.ports.storage import FallbackEntry, FallbackQueue
+
+log = structlog.get_logger(__name__)
+
+RETRY_EVERY = timedelta(minutes=1)
+
+
+async def queue_booking(ctx: TurnContext, lesson: Lesson, *, reason: str) -> Reply:
+    """Keep the request, tell the admin, and say honestly what happens next."""
+    await queue_entry(
+        ctx.deps.fallback,
+        ctx.deps.admin,
+        entry_for(
+            ctx.session,
+            lesson.schedule_id,
+            lesson.date,
+            lesson_line(lesson),
+            now=ctx.now,
+            reason=reason,
+            trace_id=ctx.message.trace_id,
+        ),
+    )
+    return R.fallback_queued()
+
+
+def entry_for(
+    session: Session,
+    schedule_id: int,
+    lesson_date: date,
+    label: str,
+    *,
+    now: datetime,
+    reason: str,
+    trace_id: str | None,
+) -> FallbackEntry:
+    slots = session.slots
+    return FallbackEntry(
+        created_at=now,
+        channel=session.channel,
+        chat_id=session.chat_id,
+        client_name=slots.client_name or "",
+        client_phone=slots.client_phone or "",
+        attendee_name=slots.attendee_name,
+        service_id=slots.service_id,
+        schedule_id=schedule_id,
+        lesson_date=lesson_date,
+        lesson_label=label,
+        reason=reason,
+        trace_id=trace_id,
+    )
+
+
+async def queue_entry(
+    queue: FallbackQueue, admin: AdminNotifier, entry: FallbackEntry
+) -> FallbackEntry:
+    stored = await queue.add(entry)
+    await admin.notify_admin(entry_card(stored), trace_id=entry.trace_id)
+    log.info(
+        "fallback_queued",
+        entry=stored.id,
+        reason=entry.reason,
+        phone=mask_phone(entry.client_phone),
+    )
+    return stored
+
+
+def entry_card(entry: FallbackEntry) -> str:
+    who = (
+        f"{entry.attendee_name} (контакт {entry.client_name})"
+        if entry.attendee_name
+        else entry.client_name
+    )
+    return (
+        f"📝 Заявка #{entry.id} ждёт записи (CRM недоступна: {entry.reason})\n"
+        f"{who}, {display_phone(entry.client_phone)} · {entry.channel.value} · "
+        f"чат {entry.chat_id}\n"
+        f"{entry.lesson_label}\n"
+        f"Запишу сама, когда CRM заработает. Записали вручную — /done {entry.id}"
+    )
+
+
+class FallbackRetrier:
+    """Due work: every minute, try the pending requests again while any wait."""
+
+    def __init__(
+        self,
+        queue: FallbackQueue,
+        *,
+        crm: CRM,
+        clock: Clock,
+        outbox: Outbox,
+        admin: AdminNotifier,
+        reminders: ReminderScheduler,
+        address: str,
+    ) -> None:
+        self._queue = queue
+        self._crm = crm
+        self._clock = clock
+        self._outbox = outbox
+        self._admin = admin
+        self._reminders = reminders
+        self._address = address
+
+    async def next_due_at(self) -> datetime | None:
+        due = [_due(e) for e in await self._queue.pending()]
+        return min(due, default=None)
+
+    async def run_due(self, now: datetime) -> int:
+        changed = 0
+        for entry in await self._queue.pending():
+            if _due(entry) <= now:
+                changed += await self._retry(entry, now)
+        return changed
+
+    async def _retry(self, entry: FallbackEntry, now: datetime) -> int:
+        ref = LessonRef(schedule_id=entry.schedule_id, date=entry.lesson_date)
+        try:
+            client = await self._client_id(entry)
+            try:
+                booking_id = (await self._crm.create_booking(client_id=client, lesson=ref)).id
+            except AlreadyBooked:
+                booking_id = None  # it went through earlier (or the admin did it)
+        except CrmUnavailable as exc:
+            entry.attempts += 1
+            entry.last_attempt_at, entry.last_error = now, type(exc).__name__
+            await self._queue.update(entry)
+            return 0  # nothing changed for anyone: wait for the next minute
+        except CrmRefusal as exc:
+            return await self._refused(entry, now, exc)
+        entry.status, entry.crm_booking_id, entry.last_attempt_at = "booked", booking_id, now
+        await self._queue.update(entry)
+        await self._tell(entry, R.fallback_booked(entry.lesson_label, address=self._address).text)
+        await self._admin.notify_admin(f"✅ Заявка #{entry.id} записана в CRM автоматически.")
+        if booking_id is not None:
+            await self._plan_reminders(entry, booking_id, client)
+        log.info("fallback_booked", entry=entry.id, attempts=entry.attempts + 1)
+        return 1
+
+    async def _refused(self, entry: FallbackEntry, now: datetime, exc: CrmError) -> int:
+        entry.status, entry.last_attempt_at, entry.last_error = "refused", now, type(exc).__name__
+        await self._queue.update(entry)
+        await self._tell(entry, R.fallback_refused(entry.lesson_label).text)
+        await self._admin.notify_admin(
+            f"⚠️ Заявка #{entry.id}: CRM отказала ({type(exc).__name__}). "
+            f"Свяжитесь с клиентом: {display_phone(entry.client_phone)}, чат {entry.chat_id}."
+        )
+        return 1
+
+    async def _client_id(self, entry: FallbackEntry) -> int:
+        name = entry.attendee_name or entry.client_name
+        client = await self._crm.find_client(entry.client_phone, name=name)
+        if client is None and entry.attendee_name is None:
+            client = await self._crm.find_client(entry.client_phone)
+        client = client or await self._crm.create_client(name=name, phone=entry.client_phone)
+        return client.id
+
+    async def _plan_reminders(self, entry: FallbackEntry, booking_id: int, client_id: int) -> None:
+        try:
+            lessons = await self._crm.get_schedule(
+                date_from=entry.lesson_date, date_to=entry.lesson_date
+            )
+        except CrmError:
+            return
+        lesson = next((x for x in lessons if x.schedule_id == entry.schedule_id), None)
+        if lesson is None:
+            return
+        await self._reminders.schedule_for(
+            booking_id=booking_id,
+            reminder=ReminderRequest(
+                channel=entry.channel,
+                chat_id=entry.chat_id,
+                client_id=client_id,
+                client_name=entry.attendee_name or entry.client_name,
+                client_phone=entry.client_phone,
+                schedule_id=lesson.schedule_id,
+                lesson_title=lesson.group_name,
+                lesson_start_iso=lesson.start.isoformat(),
+            ),
+        )
+
+    async def _tell(self, entry: FallbackEntry, text: str) -> None:
+        await self._outbox.put(
+            OutboundMessage(
+                channel=entry.channel, chat_id=entry.chat_id, text=text, trace_id=new_trace_id()
+            )
+        )
+
+
+def _due(entry: FallbackEntry) -> datetime:
+    return entry.last_attempt_at + RETRY_EVERY if entry.last_attempt_at else entry.created_at
