@@ -129,9 +129,15 @@ class FallbackRetrier:
         return min(due, default=None)
 
     async def run_due(self, now: datetime) -> int:
+        """Retry what is due; everything at once when the CRM answers its health check again
+        (recovery must not wait for each entry's next minute)."""
+        pending = await self._queue.pending()
+        if not pending:
+            return 0
+        back = await self._crm.health_check()
         changed = 0
-        for entry in await self._queue.pending():
-            if _due(entry) <= now:
+        for entry in pending:
+            if back or _due(entry) <= now:
                 changed += await self._retry(entry, now)
         return changed
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import structlog
 
+from dancebot.dialogue.admin import AdminConsole
 from dancebot.dialogue.engine import ConversationEngine
 from dancebot.domain.messages import Channel, OutboundMessage, UnifiedMessage
 from dancebot.ports.storage import ChatGate, InboundDedup
@@ -19,10 +20,25 @@ log = structlog.get_logger(__name__)
 
 
 class InboundPipeline:
-    def __init__(self, engine: ConversationEngine, *, dedup: InboundDedup, gate: ChatGate) -> None:
+    def __init__(
+        self,
+        engine: ConversationEngine,
+        *,
+        dedup: InboundDedup,
+        gate: ChatGate,
+        admin_console: AdminConsole | None = None,
+    ) -> None:
         self._engine = engine
         self._dedup = dedup
         self._gate = gate
+        self._admin_console = admin_console
+
+    async def handle_admin(self, text: str) -> str:
+        """A message from the studio's admin chat (its commands: /reply, /close, …)."""
+        if self._admin_console is None:
+            log.warning("admin_command_without_console")
+            return "unsupported"
+        return await self._admin_console.handle(text)
 
     async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
         """The replies produced while this call held the chat (none for a duplicate, or when

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from dancebot.dialogue import booking, cancel, consult, handoff, lateness, serial
+import structlog
+
+from dancebot.dialogue import booking, cancel, consult, handoff, lateness, serial, test_mode
 from dancebot.dialogue import replies as R
+from dancebot.dialogue.admin import is_admin_command
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.fsm import State
@@ -19,6 +22,8 @@ from dancebot.kb.schema import Service
 from dancebot.nlu.intents import Intent, detect_intents, is_decline
 from dancebot.nlu.phone import find_phone
 from dancebot.nlu.temporal import parse_serial, parse_when
+
+log = structlog.get_logger(__name__)
 
 BOOKING_STATES = frozenset(
     {
@@ -38,6 +43,13 @@ MISUNDERSTOOD_LIMIT = 2  # the bot failing to understand twice in a row → the 
 
 
 async def route(ctx: TurnContext) -> list[Reply]:
+    if is_admin_command(ctx.text):  # only the admin chat may: a client's "/reply" is ignored
+        log.warning("admin_command_from_client_ignored", chat_id=ctx.session.chat_id)
+        return []
+    if ctx.deps.test_mode and ctx.text.startswith("/"):
+        answer = await test_mode.command(ctx)
+        if answer is not None:
+            return answer
     state = ctx.session.state
     if state in ADMIN_STATES:
         return await handoff.relay(ctx)

@@ -58,10 +58,11 @@ class Runtime:
     senders: dict[Channel, ChannelSender] = field(default_factory=dict)
 
     async def admin_commands(self, message: UnifiedMessage) -> str:
-        """The admin chat's own messages. Its commands (/reply, /close, /fallback…) come with
-        the handoff issue; until then they are logged and ignored, never taken as a client."""
-        log.info("admin_chat_message_ignored", text_length=len(message.text or ""))
-        return "admin"
+        """The admin chat's own messages: its commands (/reply, /close, /fallback, /done).
+        Never taken as a client's message."""
+        if not message.text:
+            return "admin_ignored"
+        return await self.services.pipeline.handle_admin(message.text)
 
 
 def check_settings(settings: Settings) -> None:

@@ -35,6 +35,7 @@ from dancebot.adapters.storage.profiles import RedisProfileStore
 from dancebot.adapters.storage.redis_connection import make_redis
 from dancebot.adapters.storage.reminders import RedisContacts, RedisReminders
 from dancebot.adapters.storage.sessions import RedisSessionStore
+from dancebot.dialogue.admin import AdminConsole
 from dancebot.dialogue.context import Deps
 from dancebot.dialogue.engine import ConversationEngine
 from dancebot.dialogue.fallback import FallbackRetrier
@@ -118,7 +119,7 @@ async def build_services(
     emulator, http = _crm_http(settings, clock=clock)
     crm = ImpulseClient(
         http=http,
-        settings=_impulse_settings(settings),
+        settings=_impulse_settings(settings, embedded=emulator is not None),
         tz=kb.tz,
         now=clock.now,
         cache=ScheduleCache(redis, keys=keys),
@@ -158,6 +159,9 @@ async def build_services(
         engine,
         dedup=RedisInboundDedup(redis, keys=keys),
         gate=RedisChatGate(redis, keys=keys),
+        admin_console=AdminConsole(
+            sessions=sessions, outbox=outbox, admin=admin, fallback=fallback, clock=clock
+        ),
     )
     log.info(
         "services_ready",
@@ -201,9 +205,9 @@ async def build_services(
         await redis.aclose()
 
 
-def _impulse_settings(settings: Settings) -> ImpulseSettings:
+def _impulse_settings(settings: Settings, *, embedded: bool) -> ImpulseSettings:
     return ImpulseSettings(
-        base_url=settings.impulse_base_url,
+        base_url=None if embedded else settings.impulse_base_url,
         api_path=settings.impulse_api_path,
         api_key=settings.impulse_api_key,
         auth_scheme=settings.impulse_auth_scheme,
@@ -215,7 +219,7 @@ def _crm_http(
     settings: Settings, *, clock: Clock
 ) -> tuple[EmulatorState | None, httpx.AsyncClient]:
     timeout = httpx.Timeout(settings.impulse_timeout_seconds)
-    if settings.impulse_base_url:
+    if settings.impulse_base_url and not settings.test_mode:  # contract §17: test mode → emulator
         return None, httpx.AsyncClient(base_url=settings.impulse_base_url, timeout=timeout)
     state = embedded_emulator(settings, clock=clock)
     return state, httpx.AsyncClient(

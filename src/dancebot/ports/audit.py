@@ -87,3 +87,9 @@ class AuditLog(Protocol):
     async def record_llm_call(self, record: LlmCallRecord) -> None: ...
 
     async def record_error(self, record: ErrorRecord) -> None: ...
+
+    async def messages(
+        self, *, chat_id: str | None = None, trace_id: str | None = None
+    ) -> list[MessageRecord]:
+        """What was written, oldest first (test mode's ``/trace``)."""
+        ...

@@ -14,6 +14,8 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 from fakeredis.aioredis import FakeRedis
+from tests.conftest import REDIS_URL
+from tests.integration.crm import conftest as crm
 
 from dancebot.adapters.clock import VirtualClock
 from dancebot.adapters.crm.breaker import BreakerStore, CircuitBreakerCRM
@@ -21,19 +23,18 @@ from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.crm import LessonRef
-from tests.conftest import REDIS_URL
-from tests.integration.crm.conftest import (  # noqa: F401 - fixtures shared with the CRM tests
-    clock,
-    crm_wire,
-    emulator_app,
-    emulator_state,
-    emulator_url,
-    impulse_client,
-    impulse_settings,
-    make_client,
-)
 
 BreakerFactory = Callable[..., CircuitBreakerCRM]
+
+# the CRM tests' fixtures, shared as they are (``http`` is replaced below to count requests)
+clock = crm.clock
+emulator_state = crm.emulator_state
+emulator_app = crm.emulator_app
+emulator_url = crm.emulator_url
+crm_wire = crm.crm_wire
+impulse_settings = crm.impulse_settings
+make_client = crm.make_client
+impulse_client = crm.impulse_client
 
 
 @pytest.fixture
@@ -42,7 +43,9 @@ def sent() -> list[str]:
 
 
 @pytest.fixture
-async def http(crm_wire: httpx.AsyncBaseTransport, sent: list[str]) -> AsyncIterator[httpx.AsyncClient]:
+async def http(
+    crm_wire: httpx.AsyncBaseTransport, sent: list[str]
+) -> AsyncIterator[httpx.AsyncClient]:
     async def record(request: httpx.Request) -> None:
         sent.append("/".join(request.url.path.split("/")[-2:]))
 

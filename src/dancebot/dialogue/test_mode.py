@@ -1,0 +1,52 @@
+"""Test mode (contract §17, ``TEST_MODE=true``): ``/debug``, ``/trace {id}``, ``/reset``,
+``/budget`` in any chat, for the people testing the bot before it goes live."""
+
+from __future__ import annotations
+
+import json
+
+from dancebot.dialogue.context import TurnContext
+from dancebot.dialogue.replies import Reply
+
+
+async def command(ctx: TurnContext) -> list[Reply] | None:
+    """The reply to a test-mode command, or None when the text is not one."""
+    word, _, rest = ctx.text.strip().partition(" ")
+    name = word.lower().split("@")[0]
+    if name == "/debug":
+        return [Reply(_debug(ctx))]
+    if name == "/trace":
+        return [Reply(await _trace(ctx, rest.strip()))]
+    if name == "/reset":
+        await ctx.deps.sessions.delete(ctx.session.channel, ctx.session.chat_id)
+        ctx.session.reset(now=ctx.now)
+        ctx.session.history.clear()
+        return [Reply("Сессия сброшена: состояние idle, слоты пусты.")]
+    if name == "/budget":
+        return [Reply("LLM не подключён (LLM_PROVIDER=off): токены и деньги не расходуются.")]
+    return None
+
+
+def _debug(ctx: TurnContext) -> str:
+    session = ctx.session
+    slots = {
+        k: v for k, v in session.slots.model_dump(mode="json").items() if v not in (None, [], False)
+    }
+    return (
+        f"state: {session.state.value} (с {session.state_since:%Y-%m-%d %H:%M} UTC)\n"
+        f"slots: {json.dumps(slots, ensure_ascii=False)}\n"
+        f"история: {len(session.history)} сообщений; trace этого сообщения: {ctx.message.trace_id}"
+    )
+
+
+async def _trace(ctx: TurnContext, trace_id: str) -> str:
+    if not trace_id:
+        return "Укажите trace id: /trace 1f0c…"
+    records = await ctx.deps.audit.messages(trace_id=trace_id)
+    if not records:
+        return f"По trace {trace_id} ничего не найдено."
+    lines = [f"trace {trace_id}:"]
+    for record in records:
+        arrow = "→" if record.direction == "in" else "←"
+        lines.append(f"{record.at:%H:%M:%S} {arrow} [{record.state}] {record.text}")
+    return "\n".join(lines)
