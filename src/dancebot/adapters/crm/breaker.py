@@ -43,7 +43,7 @@ local now, wait = tonumber(ARGV[1]), tonumber(ARGV[2])
 local since = h[3]
 if state == 'half_open' then since = h[4] end
 if since and now < tonumber(since) + wait then return {'open', failures, since} end
-redis.call('hset', KEYS[1], 'state', 'half_open', 'trial_at', ARGV[1])
+redis.call('hset', KEYS[1], 'trial_at', ARGV[1])
 return {'trial', failures, ''}
 """
 # ARGV: now, threshold. Returns opened | reopened | open | closed. A failure seen while open
