@@ -43,7 +43,7 @@ local now, wait = tonumber(ARGV[1]), tonumber(ARGV[2])
 local since = h[3]
 if state == 'half_open' then since = h[4] end
 if since and now < tonumber(since) + wait then return {'open', failures, since} end
-redis.call('hset', KEYS[1], 'trial_at', ARGV[1])
+redis.call('hset', KEYS[1], 'state', 'half_open', 'trial_at', ARGV[1])
 return {'trial', failures, ''}
 """
 # ARGV: now, threshold. Returns opened | reopened | open | closed. A failure seen while open
@@ -88,9 +88,7 @@ class CircuitOpen(CrmUnavailable):
 
 
 @dataclass(frozen=True, slots=True)
-class Admission:
-    """The store's answer to "may this call go to the CRM?"."""
-
+class Admission:  # the store's answer to "may this call go to the CRM?"
     allowed: bool
     trial: bool = False
     failures: int = 0
@@ -111,14 +109,14 @@ class BreakerStore:
     def __init__(self, redis: Redis, *, keys: RedisKeys) -> None:
         self._redis = redis
         self._key = keys.crm_breaker()
-        self._admit = redis.register_script(ADMIT)
-        self._record_failure = redis.register_script(RECORD_FAILURE)
-        self._record_success = redis.register_script(RECORD_SUCCESS)
+        self._admit_lua = redis.register_script(ADMIT)
+        self._failure_lua = redis.register_script(RECORD_FAILURE)
+        self._success_lua = redis.register_script(RECORD_SUCCESS)
 
     async def admit(self, *, now: datetime, open_seconds: float) -> Admission:
         """Closed: allowed. Open within ``open_seconds`` (or a trial under way as long): not
         allowed. Otherwise this caller takes the half-open trial."""
-        raw = await self._admit([self._key], [repr(now.timestamp()), repr(open_seconds)])
+        raw = await self._admit_lua([self._key], [repr(now.timestamp()), repr(open_seconds)])
         verdict, failures, since = (_text(part) for part in raw)
         if verdict == "open":
             return Admission(
@@ -129,11 +127,11 @@ class BreakerStore:
     async def record_failure(self, *, now: datetime, threshold: int) -> str:
         """Count one failure. Returns ``"opened"`` (this failure opened it), ``"reopened"`` (a
         trial failed), ``"open"`` (it was open already) or ``"closed"`` (still closed)."""
-        return _text(await self._record_failure([self._key], [repr(now.timestamp()), threshold]))
+        return _text(await self._failure_lua([self._key], [repr(now.timestamp()), threshold]))
 
     async def record_success(self) -> BreakerState:
         """Close the breaker and forget failures; returns the state it was in."""
-        return BreakerState(_text(await self._record_success([self._key])))
+        return BreakerState(_text(await self._success_lua([self._key])))
 
     async def snapshot(self) -> BreakerSnapshot:
         fields = self._redis.hmget(self._key, ["state", "failures", "opened_at"])
@@ -233,8 +231,7 @@ class CircuitBreakerCRM:
     async def health_check(self) -> bool:
         """Ask the CRM whatever the breaker's state: True closes the breaker, False counts as
         a failure. Never raises."""
-        healthy = await self._inner.health_check()
-        if healthy:
+        if healthy := await self._inner.health_check():
             await self._succeeded(dirty=True)
         else:
             await self._failed("health_check", error="health_check_failed")
@@ -242,15 +239,17 @@ class CircuitBreakerCRM:
 
     async def _guard(self, method: str, call: Callable[[], Awaitable[_T]]) -> _T:
         admission = await self._admit(method)
+        # a closed breaker with no failures has nothing to reset: no Redis write on success
+        dirty = admission.trial or admission.failures > 0
         try:
             result = await call()
         except CrmUnavailable as exc:
             await self._failed(method, error=type(exc).__name__)
             raise
-        except CrmRefusal:
-            await self._succeeded(dirty=admission.trial or admission.failures > 0)
+        except CrmRefusal:  # the CRM answered: it works
+            await self._succeeded(dirty=dirty)
             raise
-        await self._succeeded(dirty=admission.trial or admission.failures > 0)
+        await self._succeeded(dirty=dirty)
         return result
 
     async def _admit(self, method: str) -> Admission:
@@ -286,7 +285,6 @@ class CircuitBreakerCRM:
             )
 
     async def _succeeded(self, *, dirty: bool) -> None:
-        # a closed breaker with no failures has nothing to reset: skip the Redis write
         if not dirty:
             return
         try:
