@@ -198,6 +198,10 @@ async def health_report(runtime: Runtime) -> dict[str, Any]:
         "whatsapp": "ok" if runtime.whatsapp else "disabled",
         "admin_chat": "ok" if runtime.admin_chat_id and runtime.telegram else "missing",
     }
+    try:
+        report["degradation"] = (await services.degradation.current()).to_report()
+    except Exception as exc:
+        report["degradation"] = f"unknown: {type(exc).__name__}"
     healthy = report["redis"] == "ok" and report["db"] == "ok"
     report["status"] = ("ok" if report["crm"] == "ok" else "degraded") if healthy else "down"
     return report

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -19,10 +19,13 @@ import redis.asyncio as aioredis
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dancebot.adapters.crm.breaker import BreakerStore, CircuitBreakerCRM
 from dancebot.adapters.crm.impulse.cache import ScheduleCache
 from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.adapters.crm.impulse.settings import ImpulseSettings
+from dancebot.adapters.degradation_state import DegradationMonitor
+from dancebot.adapters.queue.dead_letters import DeadLetters
 from dancebot.adapters.storage.chat_gate import RedisChatGate
 from dancebot.adapters.storage.db.audit import SqlAuditLog
 from dancebot.adapters.storage.db.engine import database_url, make_engine, make_sessionmaker
@@ -64,7 +67,7 @@ class Services:
     keys: RedisKeys
     db: AsyncEngine
     audit: SqlAuditLog
-    crm: ImpulseClient
+    crm: CircuitBreakerCRM
     deps: Deps
     engine: ConversationEngine
     pipeline: InboundPipeline
@@ -73,11 +76,12 @@ class Services:
     reminders: RedisReminders
     fallback: RedisFallbackQueue
     fallback_retrier: FallbackRetrier
+    degradation: DegradationMonitor
 
     @property
     def due_work(self) -> list[DueWork]:
         """Everything that fires at a moment in time: FSM timeouts and reminders."""
-        return [self.timeouts, self.reminders, self.fallback_retrier]
+        return [self.timeouts, self.reminders, self.fallback_retrier, self.degradation]
 
     async def fallback_queue_size(self) -> int:
         """Requests waiting in the booking fallback queue (``dancebot eval``'s final check)."""
@@ -117,13 +121,15 @@ async def build_services(
     db = make_engine(url)
     audit = SqlAuditLog(make_sessionmaker(db))
     emulator, http = _crm_http(settings, clock=clock)
-    crm = ImpulseClient(
+    impulse = ImpulseClient(
         http=http,
         settings=_impulse_settings(settings, embedded=emulator is not None),
         tz=kb.tz,
         now=clock.now,
         cache=ScheduleCache(redis, keys=keys),
     )
+    # degradation L1: after 3 failures the CRM is not called for 30 s (state shared in Redis)
+    crm = CircuitBreakerCRM(impulse, clock=clock, state=BreakerStore(redis, keys=keys))
     sessions = RedisSessionStore(redis, keys=keys)
     fallback = RedisFallbackQueue(redis, keys=keys)
     reminders = RedisReminders(
@@ -188,6 +194,9 @@ async def build_services(
             timeouts=timeouts,
             reminders=reminders,
             fallback=fallback,
+            degradation=_monitor(
+                crm, fallback, db, clock=clock, redis=redis, keys=keys, admin=admin
+            ),
             fallback_retrier=FallbackRetrier(
                 fallback,
                 crm=crm,
@@ -203,6 +212,35 @@ async def build_services(
         await audit.flush()  # audit writes still under way are not lost at shutdown
         await db.dispose()
         await redis.aclose()
+
+
+def _monitor(
+    crm: CircuitBreakerCRM,
+    fallback: RedisFallbackQueue,
+    db: AsyncEngine,
+    *,
+    clock: Clock,
+    redis: aioredis.Redis,
+    keys: RedisKeys,
+    admin: AdminNotifier,
+) -> DegradationMonitor:
+    """Degradation levels L0–L4 (contract §13): no LLM is configured yet, so never "LLM down"."""
+    dead_letters = DeadLetters(make_sessionmaker(db), clock=clock)
+
+    async def fallback_stats() -> tuple[int, timedelta | None]:
+        oldest = await fallback.oldest()
+        return await fallback.size(), (clock.now() - oldest) if oldest else None
+
+    return DegradationMonitor(
+        crm,
+        llm_down=None,
+        dead_letters_open=dead_letters.open_count,
+        fallback_stats=fallback_stats,
+        clock=clock,
+        redis=redis,
+        keys=keys,
+        admin=admin,
+    )
 
 
 def _impulse_settings(settings: Settings, *, embedded: bool) -> ImpulseSettings:
