@@ -23,19 +23,15 @@ from dancebot.adapters.channels.whatsapp.window import ConversationWindow
 from dancebot.adapters.clock import SystemClock
 from dancebot.adapters.inbound.spam import SpamFilter
 from dancebot.adapters.inbound.stream import InboundStream
-from dancebot.adapters.queue.outbox import ArqOutbox, arq_pool
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.adapters.storage.redis_connection import make_redis
 from dancebot.domain.messages import Channel, UnifiedMessage
-from dancebot.entrypoints.bootstrap import Services, build_services
+from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import (
-    AdminProxy,
     ConfigurationError,
-    admin_chat_id,
-    open_channels,
 )
 from dancebot.entrypoints.consumers import ConversationConsumers
 from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.webhooks import accept_telegram_update, router
 from dancebot.ports.channels import ChannelSender
 from dancebot.ports.clock import Clock
@@ -101,17 +97,8 @@ def create_app(
                 "dancebot serve needs REDIS_URL: the worker delivers every reply through a real "
                 "Redis (for a terminal demo without services use `dancebot chat`)"
             )
-        redis = make_redis(settings.redis_url)
-        outbox = ArqOutbox(arq_pool(redis), keys=keys)
-        admin = AdminProxy()
-        async with (
-            open_channels(settings) as channels,
-            build_services(
-                settings, clock=clock, outbox=outbox, admin=admin, keys=keys, redis=redis
-            ) as services,
-        ):
-            chat_id = admin_chat_id(settings, services.kb.escalation.admin_telegram_id)
-            admin.point_at(outbox, chat_id=chat_id, channels=channels)
+        async with open_service_stack(settings, clock=clock, keys=keys) as stack:
+            services, channels, chat_id = stack.services, stack.channels, stack.admin_chat_id
             runtime = Runtime(
                 settings=settings,
                 clock=clock,

@@ -14,18 +14,14 @@ from arq.cron import cron
 from dancebot.adapters.clock import SystemClock
 from dancebot.adapters.queue.delivery import RetryPolicy
 from dancebot.adapters.queue.jobs import WorkerDeps
-from dancebot.adapters.queue.outbox import ArqOutbox, arq_pool
 from dancebot.adapters.storage.db.engine import make_sessionmaker
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.adapters.storage.redis_connection import make_redis
-from dancebot.entrypoints.bootstrap import Services, build_services
+from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import (
-    AdminProxy,
     ConfigurationError,
-    admin_chat_id,
-    open_channels,
 )
 from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
 from dancebot.ports.clock import Clock
 
@@ -53,17 +49,8 @@ def worker_for(
 
     @asynccontextmanager
     async def build() -> AsyncIterator[WorkerDeps]:
-        redis = make_redis(settings.redis_url)
-        outbox = ArqOutbox(arq_pool(redis), keys=keys)
-        admin = AdminProxy()
-        async with (
-            open_channels(settings) as channels,
-            build_services(
-                settings, clock=clock, outbox=outbox, admin=admin, keys=keys, redis=redis
-            ) as services,
-        ):
-            chat_id = admin_chat_id(settings, services.kb.escalation.admin_telegram_id)
-            admin.point_at(outbox, chat_id=chat_id, channels=channels)
+        async with open_service_stack(settings, clock=clock, keys=keys) as stack:
+            services, channels, admin = stack.services, stack.channels, stack.admin
             held.services = services
             log.info("worker_started", channels=sorted(c.value for c in channels.senders))
             yield WorkerDeps.create(
