@@ -14,6 +14,7 @@ from dancebot.ports.audit import AuditLog
 from dancebot.ports.channels import ReminderScheduler
 from dancebot.ports.clock import Clock
 from dancebot.ports.crm import CRM
+from dancebot.ports.llm import CommandGenerator, Phraser
 from dancebot.ports.outbox import AdminNotifier
 from dancebot.ports.storage import FallbackQueue, IdempotencyGuard, ProfileStore, SessionStore
 
@@ -35,6 +36,9 @@ class Deps:
     reminders: ReminderScheduler
     fallback: FallbackQueue
     test_mode: bool = False
+    # the AI layer (DESIGN §5); None → the deterministic parser and templates (L2)
+    command_generator: CommandGenerator | None = None
+    phraser: Phraser | None = None
 
 
 @dataclass
