@@ -26,11 +26,9 @@ from dancebot.adapters.inbound.stream import InboundStream
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.messages import Channel, UnifiedMessage
 from dancebot.entrypoints.bootstrap import Services
-from dancebot.entrypoints.channels import (
-    ConfigurationError,
-)
+from dancebot.entrypoints.channels import ConfigurationError
 from dancebot.entrypoints.consumers import ConversationConsumers
-from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.webhooks import accept_telegram_update, router
 from dancebot.ports.channels import ChannelSender
@@ -59,22 +57,6 @@ class Runtime:
         if not message.text:
             return "admin_ignored"
         return await self.services.pipeline.handle_admin(message.text)
-
-
-def check_settings(settings: Settings) -> None:
-    """Refuse to start on settings that would be unsafe (contract §19)."""
-    prod = settings.dancebot_env == "production"
-    if prod and settings.telegram_bot_token and not settings.telegram_webhook_secret:
-        raise ConfigurationError(
-            "TELEGRAM_WEBHOOK_SECRET is required in production: without it anyone could post "
-            "fake Telegram updates to /webhook/telegram"
-        )
-    wa = (settings.whatsapp_token, settings.whatsapp_phone_number_id, settings.whatsapp_app_secret)
-    if prod and any(wa) and not all(wa):
-        raise ConfigurationError(
-            "WhatsApp needs WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_APP_SECRET "
-            "together"
-        )
 
 
 def create_app(

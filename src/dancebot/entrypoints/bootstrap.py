@@ -114,7 +114,11 @@ async def build_services(
     """Wire the app. Raises ``KnowledgeBaseError`` on an invalid KB: the app must not start."""
     kb = load_kb(settings.resolve(settings.kb_path))
     keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
-    redis = redis if redis is not None else make_redis(settings.redis_url)
+    redis = (
+        redis
+        if redis is not None
+        else make_redis(settings.redis_url, socket_timeout=settings.redis_socket_timeout_seconds)
+    )
     var_dir = Path(settings.var_dir)
     url = database_url(settings.database_url, var_dir=var_dir)
     await upgrade_database(url)

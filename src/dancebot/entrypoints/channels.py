@@ -13,13 +13,11 @@ from dancebot.adapters.channels.admin_chat import LoggedAdminNotifier, TelegramA
 from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
 from dancebot.domain.messages import Channel
-from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.settings import ConfigurationError, Settings
 from dancebot.ports.channels import ChannelSender
 from dancebot.ports.outbox import AdminNotifier, Outbox
 
-
-class ConfigurationError(RuntimeError):
-    """The settings cannot run safely or at all; the message says which variable to set."""
+__all__ = ["AdminProxy", "Channels", "ConfigurationError", "admin_chat_id", "open_channels"]
 
 
 @dataclass

@@ -29,7 +29,7 @@ async def open_service_stack(
     settings: Settings, *, clock: Clock, keys: RedisKeys
 ) -> AsyncIterator[ServiceStack]:
     """Needs ``settings.redis_url`` (the queue lives in a real Redis; callers check first)."""
-    redis = make_redis(settings.redis_url)
+    redis = make_redis(settings.redis_url, socket_timeout=settings.redis_socket_timeout_seconds)
     outbox = ArqOutbox(arq_pool(redis), keys=keys)
     admin = AdminProxy()
     async with (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -20,7 +21,7 @@ from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import (
     ConfigurationError,
 )
-from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
 from dancebot.ports.clock import Clock
@@ -41,6 +42,7 @@ def worker_for(
     ``REDIS_URL``: the queue lives in a Redis the app and the worker share."""
     if settings.redis_url is None:
         raise ConfigurationError("dancebot worker needs REDIS_URL (the Redis the app queues to)")
+    check_settings(settings)
     clock = clock or SystemClock()
     keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
     held = _Held()
@@ -71,7 +73,7 @@ def worker_for(
     return worker_settings(
         build,
         keys=keys,
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        redis_settings=_arq_redis(settings),
         send_job_timeout=job_timeout,
         cron_jobs=[
             cron(
@@ -83,3 +85,10 @@ def worker_for(
             )
         ],
     )
+
+
+def _arq_redis(settings: Settings) -> RedisSettings:
+    """arq's own pool: connection attempts time out like ours (arq has no command timeout)."""
+    assert settings.redis_url is not None
+    base = RedisSettings.from_dsn(settings.redis_url)
+    return replace(base, conn_timeout=max(1, int(settings.redis_socket_timeout_seconds)))
