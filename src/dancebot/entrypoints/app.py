@@ -24,7 +24,8 @@ from dancebot.adapters.clock import SystemClock
 from dancebot.adapters.inbound.spam import SpamFilter
 from dancebot.adapters.inbound.stream import InboundStream
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.domain.messages import Channel, UnifiedMessage
+from dancebot.domain.messages import Channel
+from dancebot.entrypoints.body_limit import BodySizeLimit
 from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import ConfigurationError
 from dancebot.entrypoints.consumers import ConversationConsumers
@@ -50,13 +51,6 @@ class Runtime:
     whatsapp: WhatsAppSender | None
     admin_chat_id: str | None
     senders: dict[Channel, ChannelSender] = field(default_factory=dict)
-
-    async def admin_commands(self, message: UnifiedMessage) -> str:
-        """The admin chat's own messages: its commands (/reply, /close, /fallback, /done).
-        Never taken as a client's message."""
-        if not message.text:
-            return "admin_ignored"
-        return await self.services.pipeline.handle_admin(message.text)
 
 
 def create_app(
@@ -118,6 +112,7 @@ def create_app(
                         await task
 
     app = FastAPI(title="DanceBot", lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.webhook_max_body_bytes)
     app.include_router(router)
 
     @app.get("/health")
