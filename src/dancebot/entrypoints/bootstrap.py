@@ -51,7 +51,7 @@ from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
 from dancebot.nlu.services import ServiceMatcher
 from dancebot.ports.clock import Clock
-from dancebot.ports.outbox import AdminNotifier, Outbox
+from dancebot.ports.outbox import AdminDesk, AdminNotifier, Outbox
 
 log = structlog.get_logger(__name__)
 
@@ -110,6 +110,7 @@ async def build_services(
     admin: AdminNotifier,
     keys: RedisKeys | None = None,
     redis: aioredis.Redis | None = None,
+    desk: AdminDesk | None = None,
 ) -> AsyncIterator[Services]:
     """Wire the app. Raises ``KnowledgeBaseError`` on an invalid KB: the app must not start."""
     kb = load_kb(settings.resolve(settings.kb_path))
@@ -160,6 +161,7 @@ async def build_services(
         reminders=reminders,
         fallback=fallback,
         test_mode=settings.test_mode,
+        desk=desk,
     )
     engine = ConversationEngine(deps, outbox=outbox)
     timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback)
@@ -170,7 +172,12 @@ async def build_services(
         dedup=RedisInboundDedup(redis, keys=keys),
         gate=RedisChatGate(redis, keys=keys),
         admin_console=AdminConsole(
-            sessions=sessions, outbox=outbox, admin=admin, fallback=fallback, clock=clock
+            sessions=sessions,
+            outbox=outbox,
+            admin=admin,
+            fallback=fallback,
+            clock=clock,
+            desk=desk,
         ),
     )
     log.info(

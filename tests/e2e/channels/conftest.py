@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,7 @@ class Stack:
     keys: RedisKeys
     redis: aioredis.Redis
     app: Any = None
+    stop_app: Callable[[], Awaitable[None]] | None = None  # stops the app (a "restart")
 
     async def post_telegram(
         self, update: dict[str, Any], *, secret: str | None = SECRET
@@ -103,6 +105,15 @@ async def until(check: Callable[[], Awaitable[bool]], *, seconds: float = 10.0) 
 
 @pytest.fixture
 async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with open_stack(postgres_database, key_prefix, tmp_path) as opened:
+        yield opened
+
+
+@asynccontextmanager
+async def open_stack(
+    postgres_database: str, key_prefix: str, tmp_path: Path, **overrides: Any
+) -> AsyncIterator[Stack]:
+    """The whole stack; ``overrides`` are extra ``Settings`` fields (e.g. admin_topics)."""
     clock = VirtualClock(START)
     telegram = FakeTelegram()
     whatsapp = FakeWhatsApp(now=clock.now)
@@ -129,15 +140,15 @@ async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> Asyn
             whatsapp_app_secret=WA_APP_SECRET,
             whatsapp_verify_token=WA_VERIFY,
             whatsapp_api_base=f"{wa_url}/v21.0",
+            **overrides,
         )
         app = create_app(settings, clock=clock, keys=keys)
         redis = aioredis.from_url(REDIS_URL)
-        async with (
-            app.router.lifespan_context(app),
-            serve_app(app) as url,
-            httpx.AsyncClient() as http,
-        ):
+        async with AsyncExitStack() as running, httpx.AsyncClient() as http:
+            await running.enter_async_context(app.router.lifespan_context(app))
+            url = await running.enter_async_context(serve_app(app))
             yield Stack(
+                stop_app=running.aclose,
                 url=url,
                 http=http,
                 telegram=telegram,
