@@ -42,7 +42,12 @@ def _debug(ctx: TurnContext) -> str:
 async def _trace(ctx: TurnContext, trace_id: str) -> str:
     if not trace_id:
         return "Укажите trace id: /trace 1f0c…"
-    records = await ctx.deps.audit.messages(trace_id=trace_id)
+    # only this chat's own traces: a tester must not read another client's conversation
+    records = [
+        record
+        for record in await ctx.deps.audit.messages(chat_id=ctx.session.chat_id, trace_id=trace_id)
+        if record.channel == ctx.session.channel
+    ]
     if not records:
         return f"По trace {trace_id} ничего не найдено."
     lines = [f"trace {trace_id}:"]
