@@ -13,7 +13,6 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from dancebot.adapters.channels.telegram.inbound import MalformedUpdate
 from dancebot.adapters.channels.telegram.polling import run_polling
@@ -21,6 +20,7 @@ from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
 from dancebot.adapters.channels.whatsapp.window import ConversationWindow
 from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.crm.health import CrmHealth
 from dancebot.adapters.inbound.spam import SpamFilter
 from dancebot.adapters.inbound.stream import InboundStream
 from dancebot.adapters.storage.keys import RedisKeys
@@ -29,6 +29,7 @@ from dancebot.entrypoints.body_limit import BodySizeLimit
 from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import ConfigurationError
 from dancebot.entrypoints.consumers import ConversationConsumers
+from dancebot.entrypoints.observability import storage_report
 from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.webhooks import accept_telegram_update, router
@@ -144,19 +145,10 @@ async def _poll(runtime: Runtime, telegram: TelegramSender, stop: asyncio.Event)
 
 async def health_report(runtime: Runtime) -> dict[str, Any]:
     services = runtime.services
-    report: dict[str, Any] = {}
-    try:
-        await services.redis.ping()
-        report["redis"] = "ok"
-    except Exception as exc:  # the report names the failure; it never raises
-        report["redis"] = f"down: {type(exc).__name__}"
-    try:
-        async with services.db.connect() as conn:
-            await conn.execute(text("select 1"))
-        report["db"] = "ok"
-    except Exception as exc:
-        report["db"] = f"down: {type(exc).__name__}"
-    report["crm"] = "ok" if await services.crm.health_check() else "down"
+    report: dict[str, Any] = dict(await storage_report(services))
+    # the breaker's state and a cached check: a probe never calls the CRM each time, and a
+    # failed probe never opens the breaker
+    report["crm"] = await CrmHealth(services.crm, redis=services.redis, keys=services.keys).status()
     report["channels"] = {
         "telegram": "ok" if runtime.telegram else "disabled",
         "whatsapp": "ok" if runtime.whatsapp else "disabled",

@@ -30,6 +30,7 @@ from dancebot.adapters.storage.chat_gate import RedisChatGate
 from dancebot.adapters.storage.db.audit import SqlAuditLog
 from dancebot.adapters.storage.db.engine import database_url, make_engine, make_sessionmaker
 from dancebot.adapters.storage.db.migrate import upgrade_database
+from dancebot.adapters.storage.db.retention import Retention
 from dancebot.adapters.storage.dedup import RedisInboundDedup
 from dancebot.adapters.storage.fallback import RedisFallbackQueue
 from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard
@@ -77,11 +78,17 @@ class Services:
     fallback: RedisFallbackQueue
     fallback_retrier: FallbackRetrier
     degradation: DegradationMonitor
+    retention: Retention | None = None
 
     @property
     def due_work(self) -> list[DueWork]:
-        """Everything that fires at a moment in time: FSM timeouts and reminders."""
-        return [self.timeouts, self.reminders, self.fallback_retrier, self.degradation]
+        """Everything that fires at a moment in time: FSM timeouts and reminders; and what
+        wants a look on every tick (fallback retries, degradation, retention)."""
+        work: list[DueWork] = [self.timeouts, self.reminders, self.fallback_retrier]
+        work.append(self.degradation)
+        if self.retention is not None:
+            work.append(self.retention)
+        return work
 
     async def fallback_queue_size(self) -> int:
         """Requests waiting in the booking fallback queue (``dancebot eval``'s final check)."""
@@ -216,6 +223,13 @@ async def build_services(
                 admin=admin,
                 reminders=reminders,
                 address=kb.studio.address,
+            ),
+            retention=Retention(
+                make_sessionmaker(db),
+                redis=redis,
+                keys=keys,
+                text_days=settings.retention_message_text_days,
+                audit_days=settings.retention_audit_days,
             ),
         )
     finally:

@@ -21,6 +21,7 @@ from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import (
     ConfigurationError,
 )
+from dancebot.entrypoints.observability import WorkerHealth, serve_worker_endpoints
 from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
@@ -46,14 +47,18 @@ def worker_for(
     clock = clock or SystemClock()
     keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
     held = _Held()
+    health = WorkerHealth()
     policy = RetryPolicy(send_timeout=settings.outbound_send_timeout_seconds)
     job_timeout = policy.send_timeout * 2 + 5  # a send, the dead-letter write, Redis
 
     @asynccontextmanager
     async def build() -> AsyncIterator[WorkerDeps]:
-        async with open_service_stack(settings, clock=clock, keys=keys) as stack:
+        async with (
+            open_service_stack(settings, clock=clock, keys=keys) as stack,
+            serve_worker_endpoints(settings.worker_metrics_port, health),
+        ):
             services, channels, admin = stack.services, stack.channels, stack.admin
-            held.services = services
+            held.services = health.services = services
             log.info("worker_started", channels=sorted(c.value for c in channels.senders))
             yield WorkerDeps.create(
                 senders=channels.senders,
@@ -64,11 +69,13 @@ def worker_for(
                 clock=clock,
                 policy=policy,
             )
-            held.services = None
+            held.services = health.services = None
 
     async def run_due_work(ctx: dict[str, Any]) -> int:
         services = held.services
-        return await services.run_due(clock.now()) if services is not None else 0
+        done = await services.run_due(clock.now()) if services is not None else 0
+        health.ticked()
+        return done
 
     return worker_settings(
         build,

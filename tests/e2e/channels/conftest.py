@@ -140,7 +140,7 @@ async def open_stack(
             whatsapp_app_secret=WA_APP_SECRET,
             whatsapp_verify_token=WA_VERIFY,
             whatsapp_api_base=f"{wa_url}/v21.0",
-            **overrides,
+            **({"worker_metrics_port": 0} | overrides),  # burst workers serve no endpoints
         )
         app = create_app(settings, clock=clock, keys=keys)
         redis = aioredis.from_url(REDIS_URL)

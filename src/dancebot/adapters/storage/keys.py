@@ -135,3 +135,7 @@ class RedisKeys:
     def crm_health(self) -> str:
         """The last CRM health probe's answer ("ok" / "down"), kept a short while."""
         return self._key("health", "crm")
+
+    def retention_pass(self) -> str:
+        """Set (with a TTL) when the retention job last ran: one pass per hour overall."""
+        return self._key("retention", "last_pass")
