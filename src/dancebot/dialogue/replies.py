@@ -16,6 +16,7 @@ from dancebot.domain.crm import Lesson
 from dancebot.domain.messages import Button
 from dancebot.kb.schema import KnowledgeBase, Service
 from dancebot.nlu.morph import accusative
+from dancebot.nlu.phone import display_phone
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,17 @@ def cancelled(lesson: Lesson) -> Reply:
     return Reply(f"Запись отменена ✅ {lesson_line(lesson)}. Будем ждать вас в другой раз!")
 
 
+def no_such_booking() -> Reply:
+    return Reply("Такой записи у вас не нашла.")
+
+
+def confirm_cancel_again() -> Reply:
+    return Reply(
+        "Отменяем эту запись? Ответьте «да» или «нет».",
+        (Button(title="Да, отменить", payload="yes"), Button(title="Нет", payload="no")),
+    )
+
+
 def cancel_kept() -> Reply:
     return Reply("Хорошо, запись остаётся в силе.")
 
@@ -352,7 +364,43 @@ def lateness_noted(minutes: int | None, lesson: Lesson | None) -> Reply:
 
 def services_list(services: Sequence[Service]) -> Reply:
     names = ", ".join(s.name for s in services)
-    return Reply(f"У нас есть: {names}. Рассказать подробнее или записать?")
+    return Reply(
+        f"У нас есть: {names}. На какое направление записать?",
+        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:10]),
+    )
+
+
+def for_beginners(services: Sequence[Service]) -> Reply:
+    names = ", ".join(s.name for s in services)
+    return Reply(
+        f"Начать с нуля можно на: {names}. Записать на пробное?",
+        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:10]),
+    )
+
+
+def trial_prices(services: Sequence[Service]) -> Reply:
+    parts = ", ".join(f"{s.name} — {rub(s.trial_price)}" for s in services if s.trial_price)
+    return Reply(f"Пробное занятие: {parts}.")
+
+
+def address(where: str) -> Reply:
+    return Reply(f"Мы находимся по адресу: {where}.")
+
+
+def directions(where: str, how: str) -> Reply:
+    return Reply(f"Адрес: {where}. {how}")
+
+
+def studio_phone(phone: str) -> Reply:
+    return Reply(f"Телефон студии: {display_phone(phone)}.")
+
+
+def opening_hours(hours: str) -> Reply:
+    return Reply(f"Часы работы: {hours}.")
+
+
+def pending_noted(names: Sequence[str]) -> Reply:
+    return Reply(f"Запишу по очереди: сначала это занятие, потом — {', '.join(names)}.")
 
 
 def teachers_of(service: Service, teachers: Sequence[tuple[str, str]]) -> Reply:
