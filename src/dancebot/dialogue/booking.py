@@ -16,6 +16,7 @@ from dancebot.dialogue.fallback import queue_booking
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
+from dancebot.domain.commands import Correct, SetSlots, WhenSpec
 from dancebot.domain.crm import Lesson, LessonRef
 from dancebot.domain.errors import (
     AlreadyBooked,
@@ -27,7 +28,6 @@ from dancebot.domain.errors import (
 )
 from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
-from dancebot.domain.commands import Correct, SetSlots, WhenSpec
 from dancebot.nlu.phone import display_phone, mask_phone
 from dancebot.nlu.temporal import When
 from dancebot.ports.audit import BookingAttemptRecord
@@ -303,7 +303,9 @@ def corrected_when(ctx: TurnContext, when: When) -> When:
     """ "нет, на 19" at the summary changes the time and keeps the day already chosen."""
     chosen = ctx.session.slots.lesson
     if chosen is not None and when.day is None and not when.days and not when.weekdays:
-        return When(day=chosen.date, at=when.at, not_before=when.not_before, not_after=when.not_after)
+        return When(
+            day=chosen.date, at=when.at, not_before=when.not_before, not_after=when.not_after
+        )
     return when
 
 

@@ -10,8 +10,8 @@ import structlog
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import Deps, TurnContext
 from dancebot.dialogue.fit import fit
-from dancebot.dialogue.replies import Reply
 from dancebot.dialogue.manager import route
+from dancebot.dialogue.replies import Reply
 from dancebot.domain.messages import OutboundMessage, UnifiedMessage
 from dancebot.domain.session import Session
 from dancebot.ports.audit import MessageRecord

@@ -11,6 +11,8 @@ from dancebot.domain.crm import Lesson
 from dancebot.domain.errors import CrmError
 
 log = structlog.get_logger(__name__)
+
+
 async def late(ctx: TurnContext, minutes: int | None) -> list[Reply]:
     lesson = await _todays_lesson(ctx)
     who = ctx.session.slots.client_name or ctx.message.sender_name or ctx.session.chat_id

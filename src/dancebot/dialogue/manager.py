@@ -145,7 +145,9 @@ async def apply(ctx: TurnContext) -> list[Reply]:
         ctx.session.misunderstood = 0
     answers: list[Reply] = []
     for question in questions:
-        answers += await _answer(ctx, question, in_flow=_in_flow(ctx) or bool(actions_moving(actions)))
+        answers += await _answer(
+            ctx, question, in_flow=_in_flow(ctx) or bool(actions_moving(actions))
+        )
     flow = await _drive(ctx, actions, answered=bool(answers))
     return compose(answers, flow)
 
@@ -236,9 +238,7 @@ def _drops_draft(change: Command) -> bool:
 
 
 def _corrects_something(actions: Sequence[Command]) -> bool:
-    return any(
-        isinstance(c, SetSlots | Correct) and (c.service_id or c.when) for c in actions
-    )
+    return any(isinstance(c, SetSlots | Correct) and (c.service_id or c.when) for c in actions)
 
 
 def _when_of(ctx: TurnContext, actions: Sequence[Command]) -> When:
@@ -277,11 +277,17 @@ async def _in_cancel_flow(
     slots = ctx.session.slots
     u = ctx.understanding
     if slots.awaiting == "phone":
-        if ctx.entities.phone is None and change is not None and isinstance(change, CancelBooking | Reschedule):
+        if (
+            ctx.entities.phone is None
+            and change is not None
+            and isinstance(change, CancelBooking | Reschedule)
+        ):
             return await _start_change(ctx, change)
         return await cancel.on_phone(ctx, ctx.entities.phone, attempted=ctx.entities.phone_attempt)
     if slots.awaiting == "confirm":
-        if u.first(Confirm) is not None or (isinstance(change, CancelBooking) and change.ref.is_empty):
+        if u.first(Confirm) is not None or (
+            isinstance(change, CancelBooking) and change.ref.is_empty
+        ):
             return await cancel.answer(ctx, yes=True)
         if u.first(Deny) is not None or u.first(Decline) is not None:
             return await cancel.answer(ctx, yes=False)
@@ -359,7 +365,9 @@ def _decline(ctx: TurnContext, *, answered: bool) -> list[Reply]:
     return [] if answered else [R.anything_else()]
 
 
-async def _in_booking(ctx: TurnContext, actions: Sequence[Command], *, answered: bool) -> list[Reply]:
+async def _in_booking(
+    ctx: TurnContext, actions: Sequence[Command], *, answered: bool
+) -> list[Reply]:
     """A message while a booking is being put together."""
     slots = ctx.session.slots
     state = ctx.session.state
@@ -368,7 +376,11 @@ async def _in_booking(ctx: TurnContext, actions: Sequence[Command], *, answered:
         (c.service_id for c in changes if c.service_id and c.service_id != slots.service_id),
         None,
     )
-    specs = [c.when for c in changes if c.when is not None and not c.when.is_empty or (c.when and c.when.text)]
+    specs = [
+        c.when
+        for c in changes
+        if (c.when is not None and not c.when.is_empty) or (c.when and c.when.text)
+    ]
     took = booking.take_contact(ctx)
     if new_service is not None:
         when = ctx.resolve(specs[-1]) if specs else When()

@@ -11,11 +11,12 @@ import structlog
 
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
-from dancebot.dialogue.booking import plan_reminders
+from dancebot.dialogue.booking import plan_reminders, take_contact
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
+from dancebot.domain.commands import Confirm, Decline, Deny
 from dancebot.domain.crm import Lesson, LessonRef
 from dancebot.domain.errors import (
     AlreadyBooked,
@@ -28,8 +29,6 @@ from dancebot.domain.errors import (
 from dancebot.domain.fsm import State
 from dancebot.domain.session import SerialPlan
 from dancebot.kb.schema import Service
-from dancebot.dialogue.booking import take_contact
-from dancebot.domain.commands import Confirm, Decline, Deny
 from dancebot.nlu.phone import display_phone
 from dancebot.nlu.temporal import SerialRequest, When, serial_from
 from dancebot.ports.storage import ClientProfile

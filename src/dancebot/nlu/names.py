@@ -11,6 +11,7 @@ A patronymic or surname written right after the first name is kept with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from dancebot.kb.morphology import morph_analyzer
@@ -26,7 +27,7 @@ _NOT_NAME_POS = frozenset({"VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB", "PREP
 _NOT_NAMES = frozenset(
     {
         "да", "нет", "ок", "привет", "спасибо", "здравствуйте", "хорошо", "давайте", "можно",
-        "запишите", "запишите", "хочу", "мама", "папа", "дочка", "сын", "подруга", "друг",
+        "запишите", "хочу", "мама", "папа", "дочка", "сын", "подруга", "друг",
         "сегодня", "завтра", "послезавтра", "утром", "вечером", "днем", "клиент", "имя",
         "тоже", "тут", "здесь", "администратор", "номер", "телефон", "занятие", "запись",
         "группа", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье",
@@ -38,7 +39,12 @@ _NOT_NAMES = frozenset(
 @lru_cache(maxsize=50_000)
 def _analyses(word: str) -> tuple[tuple[str, str, float, frozenset[str]], ...]:
     return tuple(
-        (str(p.tag.POS), str(p.normal_form), float(p.score), frozenset(str(p.tag).replace(" ", ",").split(",")))
+        (
+            str(p.tag.POS),
+            str(p.normal_form),
+            float(p.score),
+            frozenset(str(p.tag).replace(" ", ",").split(",")),
+        )
         for p in morph_analyzer().parse(word)
     )
 
@@ -99,40 +105,60 @@ def find_name(
 
     ``ignore``: folded words that are something else here (style aliases, the attendee's
     name, day words). ``expecting``: the bot has just asked for the name. ``quiet``: the rest
-    of the message asks for nothing (so a bare unknown word may be the name).
+    of the message asks for nothing (so a bare unknown word may be the name). ``contact``: the
+    message carries contact details or the bot is collecting them, so a name is likely.
     """
+    introduced = _introduced(text, ignore)
+    if introduced is not None:
+        return introduced
+    words = _WORD.findall(text)
+    if not expecting and not contact:
+        # outside a question about the name, a word is a name only when it stands out:
+        # capitalised in the middle of the text ("хочу на контемп, Аня")
+        return _first_name(words, ignore, lambda i, w: i > 0 and w[:1].isupper(), strict=False)
+    if expecting and 1 <= len(words) <= 3:  # the answer to "Как вас зовут?": "Вера", "вика"
+        found = _first_name(words, ignore, lambda i, w: True, strict=False)
+        if found is not None:
+            return found
+    found = _first_name(words, ignore, lambda i, w: True, strict=True)
+    if found is not None:
+        return found
+    if expecting and quiet:
+        plain = [w for w in words if w.lower() not in ignore]
+        if 1 <= len(plain) <= 2 and len(plain) == len(words) and all(_plain_word(w) for w in plain):
+            return " ".join(w[:1].upper() + w[1:].lower() for w in plain)
+    return None
+
+
+def _introduced(text: str, ignore: frozenset[str]) -> str | None:
+    """ "меня зовут Ника", "я Аня", "имя: Екатерина"."""
     for m in _INTRO.finditer(text):
         candidate = m.group(1)
         if candidate.lower() in ignore:
             continue
         reading = name_reading(candidate, capitalized=True)
-        if reading is None and _plain_word(candidate) and m.group(0).lower().startswith(("меня", "зовут", "мое", "моё", "имя", "на имя")):
+        said_name = m.group(0).lower().startswith(("меня", "зовут", "мое", "моё", "имя", "на имя"))
+        if reading is None and said_name and _plain_word(candidate):
             reading = candidate[:1].upper() + candidate[1:].lower()
         if reading is not None:
-            words = _WORD.findall(text[m.start(1) :])
-            return _with_second(words, 0, reading)
-    words = _WORD.findall(text)
-    if not expecting and not contact:
-        # outside a question about the name, a bare word is a name only when it stands out:
-        # capitalised in the middle of the text ("хочу на контемп, Аня")
-        for index, word in enumerate(words):
-            if index > 0 and word[:1].isupper() and word.lower() not in ignore:
-                reading = name_reading(word, capitalized=True)
-                if reading is not None:
-                    return _with_second(words, index, reading)
-        return None
-    if expecting and 1 <= len(words) <= 3:  # the answer to "Как вас зовут?": "Вера", "вика"
-        for index, word in enumerate(words):
-            if word.lower() not in ignore and (reading := name_reading(word, capitalized=True)):
-                return _with_second(words, index, reading)
+            return _with_second(_WORD.findall(text[m.start(1) :]), 0, reading)
+    return None
+
+
+def _first_name(
+    words: list[str],
+    ignore: frozenset[str],
+    allowed: Callable[[int, str], bool],
+    *,
+    strict: bool,
+) -> str | None:
+    """The first word that reads as a first name (``strict``: as the dictionary's likely
+    reading; otherwise any nominative name reading, as when the word is capitalised)."""
     for index, word in enumerate(words):
-        if word.lower() in ignore:
+        if word.lower() in ignore or not allowed(index, word):
             continue
-        reading = name_reading(word, capitalized=word[:1].isupper() and index > 0)
+        capitalized = (word[:1].isupper() and index > 0) if strict else True
+        reading = name_reading(word, capitalized=capitalized)
         if reading is not None:
             return _with_second(words, index, reading)
-    if expecting and quiet:
-        plain = [w for w in words if w.lower() not in ignore]
-        if 1 <= len(plain) <= 2 and len(plain) == len(words) and all(_plain_word(w) for w in plain):
-            return " ".join(w[:1].upper() + w[1:].lower() for w in plain)
     return None

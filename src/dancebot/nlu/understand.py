@@ -109,7 +109,10 @@ _INFO_CUES: tuple[tuple[Cue, InfoTopic], ...] = (
     (Cue.TRIAL, InfoTopic.TRIAL),
 )
 # where one request ends and the next begins
-_HARD_BREAK = re.compile(r"(?<=[!?;\n])\s*|(?<=\.)\s+|\s+(?:а (?:ещё|еще|также|так же)|плюс ещё|плюс еще|и ещё|и еще|также)\s+")
+_HARD_BREAK = re.compile(
+    r"(?<=[!?;\n])\s*|(?<=\.)\s+"
+    r"|\s+(?:а (?:ещё|еще|также|так же)|плюс ещё|плюс еще|и ещё|и еще|также)\s+"
+)
 _SOFT_BREAK = re.compile(r"\s*,\s*(?:(?:а|и|но)\b)?\s*|\s+(?:и|а|но)\s+")
 _LATIN = re.compile(r"[a-z]")
 _TRANSLIT = (
@@ -185,9 +188,7 @@ def asked_of(session: Session) -> str | None:
         State.CONFIRM_BOOKING: "confirm",
         State.BROWSING_SCHEDULE: "book",
         State.COLLECTING_CONTACT: (
-            "name"
-            if not slots.client_name
-            else ("same_phone" if slots.client_phone else "phone")
+            "name" if not slots.client_name else ("same_phone" if slots.client_phone else "phone")
         ),
     }.get(session.state)
 
@@ -206,8 +207,11 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
     when = parse_when(rest, today=today)
     attendee = extract_attendee(rest)
     attendee_name = attendee.name if attendee else None
-    ignore = matcher.vocabulary | _day_words(rest) | cue_words(normalize(rest)) | (
-        {attendee_name.lower()} if attendee_name else set()
+    ignore = (
+        matcher.vocabulary
+        | _day_words(rest)
+        | cue_words(normalize(rest))
+        | ({attendee_name.lower()} if attendee_name else set())
     )
     quiet = not (all_cues & _REQUEST_CUES) and not services and when.is_empty
     name = find_name(
@@ -235,10 +239,7 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
 def _context(session: Session, today: date, vocabulary: frozenset[str]) -> _Context:
     slots = session.slots
     asked = asked_of(session)
-    if session.state == State.CANCEL_FLOW:
-        options = len(slots.bookings)
-    else:
-        options = len(slots.offered)
+    options = len(slots.bookings) if session.state == State.CANCEL_FLOW else len(slots.offered)
     return _Context(
         state=session.state,
         asked=asked,
@@ -456,9 +457,7 @@ def _clause_commands(
             return [cancel]
     if Cue.LATE in cues and not clause.question:
         return [ReportLate(minutes=parse_delay_minutes(clause.text))]
-    booking = Cue.BOOK in cues or (
-        Cue.COME in cues and (service or when or not clause.question)
-    )
+    booking = Cue.BOOK in cues or (Cue.COME in cues and (service or when or not clause.question))
     if Cue.PRICE in cues or (Cue.TARIFF in cues and not booking and not _leftover(clause, ctx)):
         trial = Cue.TRIAL in cues
         return [AskPrice(service_id=service, trial=trial), *_also_schedule(clause, service, when)]
@@ -613,7 +612,9 @@ def _reschedule(clause: _Clause, ctx: _Context) -> Command:
         dst_when = clause.when
     if dst_when is not None and dst_when.is_empty:
         dst_when = None
-    return Reschedule(ref=_ref(clause, ctx, when=src_when), to=_spec(dst_when) if dst_when else None)
+    return Reschedule(
+        ref=_ref(clause, ctx, when=src_when), to=_spec(dst_when) if dst_when else None
+    )
 
 
 def _merge_requests(requests: list[Command], entities: Entities) -> list[Command]:
@@ -672,7 +673,12 @@ def _reconcile(
     if has_new_request:
         flow = [c for c in flow if not isinstance(c, Decline | Deny)]
     if ctx.in_booking or ctx.state == State.SERIAL_BOOKING:
-        requests = [_as_slot(c, ctx, corrections) for c in requests]
+        # "записывайте" at the summary is a yes, not a new booking with nothing in it
+        requests = [
+            _as_slot(c, ctx, corrections)
+            for c in requests
+            if not (isinstance(c, StartBooking) and c.service_id is None and c.when is None)
+        ]
         if any(isinstance(c, Correct) for c in requests):
             flow = [c for c in flow if not isinstance(c, Confirm)]
     if ctx.state == State.CANCEL_FLOW:
@@ -686,9 +692,9 @@ def _as_slot(command: Command, ctx: _Context, correction: bool) -> Command:
     """Inside a booking, a style or a day is a detail of that booking (or a correction of it
     at the summary), not a new booking — unless it names another style."""
     if isinstance(command, StartBooking | SetSlots):
-        if ctx.state == State.CONFIRM_BOOKING or correction:
-            if command.service_id is None or ctx.state == State.CONFIRM_BOOKING:
-                return Correct(service_id=command.service_id, when=command.when)
+        at_summary = ctx.state == State.CONFIRM_BOOKING
+        if at_summary or (correction and command.service_id is None):
+            return Correct(service_id=command.service_id, when=command.when)
         if isinstance(command, StartBooking) and command.service_id is None:
             return SetSlots(when=command.when)
     return command
