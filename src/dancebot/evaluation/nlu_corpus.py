@@ -205,7 +205,9 @@ class _FileContext:
             asked=asked,
             offered=offered,
             service=service,
-            expected=Expected(tuple(commands), entities, ignore),
+            expected=Expected(
+                tuple(_last_option(label, offered) for label in commands), entities, ignore
+            ),
             kb_path=self.kb_path,
             today=self.today,
             now_time=self.now_time,
@@ -292,6 +294,11 @@ def command_problem(label: str, offered: int | None) -> str | None:
     return None
 
 
+def _last_option(label: str, offered: int | None) -> str:
+    """``choose_option:-1`` (the last one) is ``choose_option:N`` when N options were shown."""
+    return f"choose_option:{offered}" if label == "choose_option:-1" and offered else label
+
+
 def _ignore(value: Any, where: str, problems: list[str]) -> frozenset[str]:
     kinds = [] if value is None else value
     if not isinstance(kinds, list) or any(k not in ENTITY_KINDS for k in kinds):
@@ -347,7 +354,12 @@ def _text(value: Any, where: str, problems: list[str]) -> str | None:
     if not isinstance(value, str) or not value.strip():
         problems.append(f"{where}: a non-empty string")
         return None
-    return value.strip()
+    return normalise_name(value)
+
+
+def normalise_name(name: str) -> str:
+    """Names compare ignoring case, surrounding punctuation and repeated spaces."""
+    return " ".join(name.strip(" .,!?)(").split()).casefold()
 
 
 _ENTITY_PARSERS: dict[str, Any] = {

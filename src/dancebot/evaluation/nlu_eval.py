@@ -69,9 +69,8 @@ def run_corpus(corpus: Corpus, understand: Understand) -> list[ItemResult]:
     for item in corpus.items:
         kb = corpus.kbs[item.kb_path]
         try:
-            prediction = prediction_of(
-                understand(item.text, session_for(item, kb), kb, item.today)
-            )
+            understanding = understand(item.text, session_for(item, kb), kb, item.today)
+            prediction = prediction_of(understanding, item.offered)
         except Exception as exc:  # the parser under test must not stop the report
             prediction = Prediction((), {}, error=f"{type(exc).__name__}: {exc}")
         results.append(ItemResult(item, prediction))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dancebot.domain.commands import COMMAND_TYPES, Understanding, WhenSpec
-from dancebot.evaluation.nlu_corpus import ENTITY_KINDS, CorpusItem
+from dancebot.evaluation.nlu_corpus import ENTITY_KINDS, CorpusItem, normalise_name
 
 MISSING = "∅"
 
@@ -71,13 +71,21 @@ def label_of(command: Any) -> str:
     return kind
 
 
-def prediction_of(understanding: Understanding) -> Prediction:
+def prediction_of(understanding: Understanding, offered: int | None = None) -> Prediction:
     """Labels and normalised entities of an ``Understanding``. An entity comes from
-    ``understanding.entities``; when that is empty, from the first command that carries it."""
+    ``understanding.entities``; when that is empty, from the first command that carries it.
+    ``offered``: how many options were on screen ("the last one", -1, is that number)."""
     return Prediction(
-        commands=tuple(label_of(c) for c in understanding.commands),
+        commands=tuple(normalise_label(label_of(c), offered) for c in understanding.commands),
         entities=_entities(understanding),
     )
+
+
+def normalise_label(label: str, offered: int | None) -> str:
+    """``choose_option:-1`` is the last option: with ``offered`` options known, that index."""
+    if label == "choose_option:-1" and offered:
+        return f"choose_option:{offered}"
+    return label
 
 
 def _entities(understanding: Understanding) -> dict[str, Any]:
@@ -93,8 +101,8 @@ def _entities(understanding: Understanding) -> dict[str, Any]:
         values.update(_when_values(when))
     for kind in ("phone", "name", "attendee"):
         value = getattr(found, kind) or _first_attr(understanding, kind)
-        if value:
-            values[kind] = value
+        if value and (kind == "phone" or normalise_name(value)):
+            values[kind] = value if kind == "phone" else normalise_name(value)
     return values
 
 
@@ -177,7 +185,9 @@ class NluReport:
     errors: int = 0  # items on which the parser raised
     exact: int = 0
     commands_exact: int = 0
-    commands: dict[str, Counts] = field(default_factory=lambda: {t: Counts() for t in COMMAND_TYPES})
+    commands: dict[str, Counts] = field(
+        default_factory=lambda: {t: Counts() for t in COMMAND_TYPES}
+    )
     entities: dict[str, EntityCounts] = field(
         default_factory=lambda: {k: EntityCounts() for k in ENTITY_KINDS}
     )
