@@ -220,19 +220,41 @@ def nlu_eval_command(
     """Measure the deterministic parser on the labelled corpus (tests/nlu/corpus/README.md)."""
     from dancebot.nlu.understand import understand
 
-    out = Console(soft_wrap=True)
+    code = run_nlu_eval(
+        paths or [PROJECT_ROOT / DEFAULT_CORPUS],
+        understand,
+        split=split,
+        threshold=threshold,
+        json_file=json_file,
+        verbose=verbose,
+        out=Console(soft_wrap=True),
+        err=Console(stderr=True, soft_wrap=True),
+    )
+    raise typer.Exit(code)
+
+
+def run_nlu_eval(
+    paths: list[Path],
+    understand: Understand,
+    *,
+    split: str,
+    threshold: float | None,
+    json_file: Path | None,
+    verbose: bool,
+    out: Console,
+    err: Console,
+) -> int:
+    """Load, run, print; the exit code (0 reached the threshold, 1 below it, 2 bad corpus)."""
     if split not in ("dev", "test", "all"):
-        Console(stderr=True).print(f"--split {split}: use dev, test or all", markup=False)
-        raise typer.Exit(2)
-    roots = paths or [PROJECT_ROOT / DEFAULT_CORPUS]
+        err.print(f"--split {split}: use dev, test or all", markup=False)
+        return 2
     try:
-        corpus = load_corpus(discover(roots, split), root=PROJECT_ROOT)
+        corpus = load_corpus(discover(paths, split), root=PROJECT_ROOT)
     except CorpusError as exc:
-        err = Console(stderr=True, soft_wrap=True)
         err.print("The corpus is invalid:", markup=False)
         for line in exc.problems:
             err.print(f"  {line}", markup=False, highlight=False)
-        raise typer.Exit(2) from exc
+        return 2
     results = run_corpus(corpus, understand)
     report = score(results)
     print_report(out, report, results, verbose)
@@ -241,5 +263,5 @@ def nlu_eval_command(
         text = json.dumps(json_report(report, results), ensure_ascii=False, indent=2)
         json_file.write_text(text, encoding="utf-8")
     micro_f1 = report.micro.f1
-    typer.echo(f"micro F1 {micro_f1:.3f} over {report.items} messages")
-    raise typer.Exit(1 if threshold is not None and micro_f1 < threshold else 0)
+    out.print(f"micro F1 {micro_f1:.3f} over {report.items} messages", markup=False)
+    return 1 if threshold is not None and micro_f1 < threshold else 0
