@@ -24,6 +24,7 @@ from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import Settings
 from dancebot.evaluation.cli import eval_command
+from dancebot.evaluation.nlu_eval import nlu_eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
 from dancebot.ports.clock import Clock
 
@@ -219,6 +220,7 @@ def emulator(
 
 
 app.command("eval")(eval_command)
+app.command("nlu-eval")(nlu_eval_command)
 
 
 @app.command()
