@@ -28,6 +28,7 @@ from dancebot.domain.errors import (
 )
 from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
+from dancebot.nlu.names import name_reading
 from dancebot.nlu.phone import display_phone, mask_phone
 from dancebot.nlu.temporal import When
 from dancebot.ports.audit import BookingAttemptRecord
@@ -297,6 +298,25 @@ async def _prefill_contact(ctx: TurnContext) -> None:
     if profile is not None:
         slots.client_name = slots.client_name or profile.name
         slots.client_phone = slots.client_phone or profile.phone
+    if slots.client_phone and not slots.client_name:
+        slots.client_name = await known_name(ctx, slots.client_phone)
+
+
+async def known_name(ctx: TurnContext, phone: str) -> str | None:
+    """A returning client's name: the CRM's record for the phone, else the name the WhatsApp
+    profile shows when it reads as a first name. Shown in the summary, so the client can
+    correct it; never asked again."""
+    try:
+        client = await ctx.deps.crm.find_client(phone)
+    except CrmError:
+        client = None
+    if client is not None and client.name:
+        return client.name
+    sender = ctx.message.sender_name
+    if ctx.message.sender_phone == phone and sender:
+        first = sender.split()[0]
+        return name_reading(first, capitalized=True)
+    return None
 
 
 def corrected_when(ctx: TurnContext, when: When) -> When:
@@ -362,7 +382,9 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         if old_lesson is not None:
             return [R.rescheduled(old_lesson, lesson, address=ctx.deps.kb.studio.address)]
     attendee, slots.attendee_name = slots.attendee_name, None
-    return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee)]
+    return [
+        R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee, name=name)
+    ]
 
 
 async def plan_reminders(

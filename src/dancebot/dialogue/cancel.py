@@ -25,6 +25,7 @@ from dancebot.domain.errors import CrmError, NotFound
 from dancebot.domain.fsm import State
 from dancebot.domain.session import OfferedBooking
 from dancebot.nlu.phone import display_phone
+from dancebot.nlu.temporal import When
 
 log = structlog.get_logger(__name__)
 
@@ -158,10 +159,20 @@ def _by_ref(ctx: TurnContext, items: list[OfferedBooking], ref: BookingRef) -> l
     if not when.is_empty:
         by_start = {(b.schedule_id, b.date): b for b in found}
         lessons = [_as_lesson(b) for b in found]
-        found = [by_start[(x.schedule_id, x.date)] for x in matching(lessons, when)]
+        exact = [by_start[(x.schedule_id, x.date)] for x in matching(lessons, when)]
+        found = exact or _same_weekday(found, when)
     if ref.ordinal is not None and 0 < abs(ref.ordinal) <= len(found):
         found = [found[ref.ordinal - 1] if ref.ordinal > 0 else found[-1]]
     return found
+
+
+def _same_weekday(items: list[OfferedBooking], when: When) -> list[OfferedBooking]:
+    """ "ту что в субботу" when the booking is on a later Saturday than the next one: a
+    weekday names the client's booking on that weekday, whichever week it falls in."""
+    days = when.all_days
+    if len(days) != 1 or when.at is not None:
+        return []
+    return [b for b in items if b.date.isoweekday() == days[0].isoweekday()]
 
 
 def _as_lesson(item: OfferedBooking) -> Lesson:

@@ -28,7 +28,9 @@ _TOPIC_QUERY: dict[InfoTopic, str] = {
 _BEGINNER_WORDS = ("начина", "новичк", "с нуля", "любой уровень", "любого уровня", "без опыта")
 
 
-async def answer(ctx: TurnContext, topic: InfoTopic, service: Service | None) -> list[Reply]:
+async def answer(
+    ctx: TurnContext, topic: InfoTopic, service: Service | None, text: str | None = None
+) -> list[Reply]:
     kb = ctx.deps.kb
     studio = kb.studio
     if topic == InfoTopic.ADDRESS:
@@ -43,7 +45,7 @@ async def answer(ctx: TurnContext, topic: InfoTopic, service: Service | None) ->
         return [R.services_list(kb.services)]
     if topic == InfoTopic.DIRECTIONS and studio.how_to_get:
         return [R.directions(studio.address, studio.how_to_get)]
-    hit = _faq(ctx, topic)
+    hit = _faq(ctx, topic, text)
     if topic == InfoTopic.BEGINNERS:
         return _beginners(ctx, hit)
     if hit is not None:
@@ -55,9 +57,10 @@ async def answer(ctx: TurnContext, topic: InfoTopic, service: Service | None) ->
     return await faq_or_admin(ctx, ctx.text)
 
 
-def _faq(ctx: TurnContext, topic: InfoTopic) -> str | None:
-    """The FAQ's answer to the client's words, else to the topic's usual wording."""
-    hit = ctx.deps.faq.best(ctx.text)
+def _faq(ctx: TurnContext, topic: InfoTopic, text: str | None) -> str | None:
+    """The FAQ's answer to the client's words for this question, else to the topic's usual
+    wording."""
+    hit = ctx.deps.faq.best(text or ctx.text)
     query = _TOPIC_QUERY.get(topic)
     if hit is None and query is not None:
         hit = ctx.deps.faq.best(query)

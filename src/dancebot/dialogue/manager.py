@@ -195,7 +195,8 @@ async def _answer(ctx: TurnContext, question: Command, *, in_flow: bool) -> list
             service = _slot_service(ctx)
         return await consult.schedule(ctx, service, when, keep_state=in_flow)
     if isinstance(question, AskInfo):
-        return await info.answer(ctx, question.topic, _service(ctx, question.service_id))
+        service = _service(ctx, question.service_id)
+        return await info.answer(ctx, question.topic, service, question.text)
     if isinstance(question, AskFaq):
         return await info.faq_or_admin(ctx, question.text)
     log.warning("unknown_question", kind=type(question).__name__)
@@ -382,8 +383,8 @@ async def _in_booking(
         if (c.when is not None and not c.when.is_empty) or (c.when and c.when.text)
     ]
     took = booking.take_contact(ctx)
-    if new_service is not None:
-        when = ctx.resolve(specs[-1]) if specs else When()
+    if new_service is not None:  # "ой нет, мне растяжка нужна, в 20:30": same day, new style
+        when = booking.corrected_when(ctx, ctx.resolve(specs[-1])) if specs else When()
         return await booking.start(ctx, _service(ctx, new_service), when)
     if state == State.COLLECTING_GROUP:
         if specs:

@@ -169,9 +169,14 @@ def what_to_change() -> Reply:
     )
 
 
-def receipt(*, lesson: Lesson, address: str, attendee: str | None = None) -> Reply:
+def receipt(
+    *, lesson: Lesson, address: str, attendee: str | None = None, name: str | None = None
+) -> Reply:
     teacher = f", преподаватель {lesson.teacher_name}" if lesson.teacher_name else ""
-    done = f"Готово, записала {accusative(attendee)} ✅" if attendee else "Готово, вы записаны ✅"
+    if attendee:
+        done = f"Готово, записала {accusative(attendee)} ✅"
+    else:
+        done = f"Готово, {name}, вы записаны ✅" if name else "Готово, вы записаны ✅"
     return Reply(
         f"{done}\n{lesson.group_name}{teacher}\n"
         f"{long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}\n"

@@ -203,6 +203,7 @@ class AskInfo(_Model):
     type: Literal["ask_info"] = "ask_info"
     topic: InfoTopic
     service_id: str | None = None
+    text: str | None = None  # the part of the message that asks it
 
 
 class AskFaq(_Model):

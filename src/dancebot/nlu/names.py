@@ -22,6 +22,8 @@ _INTRO = re.compile(
     r"\s*[:\-—]?\s+([А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?)",
     re.IGNORECASE,
 )
+_INTRO_AROUND = re.compile(r"\bменя\s+([А-ЯЁа-яё]+)\s+зовут\b", re.IGNORECASE)  # "меня Ника зовут"
+_NOT_SPEAKER = frozenset({"к", "ко", "у", "от", "для", "про", "о", "об", "с", "со", "без"})
 NAME_MIN_SCORE = 0.1  # "Ника" (Ника 0.1 / Ник 0.5): a nominative name reading is enough
 _NOT_NAME_POS = frozenset({"VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB", "PREP", "CONJ", "PRCL"})
 _NOT_NAMES = frozenset(
@@ -83,7 +85,7 @@ def _plain_word(word: str) -> bool:
     return top_pos not in _NOT_NAME_POS and top_pos not in {"NPRO", "NUMR", "ADJF", "ADJS", "COMP"}
 
 
-def _with_second(words: list[str], index: int, first: str) -> str:
+def with_second(words: list[str], index: int, first: str) -> str:
     """ "Ольга Петровна", "Анна Смирнова": keep the patronymic or surname written next."""
     if index + 1 < len(words):
         nxt = words[index + 1]
@@ -131,7 +133,11 @@ def find_name(
 
 
 def _introduced(text: str, ignore: frozenset[str]) -> str | None:
-    """ "меня зовут Ника", "я Аня", "имя: Екатерина"."""
+    """ "меня зовут Ника", "я Аня", "имя: Екатерина", "меня Ника зовут"."""
+    around = _INTRO_AROUND.search(text)
+    if around is not None and around.group(1).lower() not in ignore:
+        word = around.group(1)
+        return name_reading(word, capitalized=True) or word[:1].upper() + word[1:].lower()
     for m in _INTRO.finditer(text):
         candidate = m.group(1)
         if candidate.lower() in ignore:
@@ -141,7 +147,7 @@ def _introduced(text: str, ignore: frozenset[str]) -> str | None:
         if reading is None and said_name and _plain_word(candidate):
             reading = candidate[:1].upper() + candidate[1:].lower()
         if reading is not None:
-            return _with_second(_WORD.findall(text[m.start(1) :]), 0, reading)
+            return with_second(_WORD.findall(text[m.start(1) :]), 0, reading)
     return None
 
 
@@ -157,8 +163,10 @@ def _first_name(
     for index, word in enumerate(words):
         if word.lower() in ignore or not allowed(index, word):
             continue
+        if index > 0 and words[index - 1].lower() in _NOT_SPEAKER:
+            continue  # "к Дмитрию", "у Ольги", "для Маши": someone else
         capitalized = (word[:1].isupper() and index > 0) if strict else True
         reading = name_reading(word, capitalized=capitalized)
         if reading is not None:
-            return _with_second(words, index, reading)
+            return with_second(words, index, reading)
     return None

@@ -19,6 +19,7 @@ _ORDINAL_WORD = re.compile(
 _NUMBERED = re.compile(
     r"(?:^|\b(?:номер|вариант|№)\s*)(\d)\b|^\W*(\d)\W*$|\b(\d)(?:-?(?:й|я|ю|е|ое|ой))\b"
 )
+_LEADING_DIGIT = re.compile(r"\W*(\d)(?![\d:.])(?:\W|$)")
 _OPTION_NOUN = re.compile(r"\b(?:вариант|занятие|запись|урок|групп|номер|тот|та|ту|то|эт)\w*")
 _LATEST_MADE = re.compile(
     r"\bпоследн\w* (?:мою |свою )?(?:запис|бронь)\w*|\b(?:мою |свою )?запись,? котор\w* (?:я )?"
@@ -40,6 +41,9 @@ def ordinal(folded: str, *, bare_numbers: bool = True) -> int | None:
     if not bare_numbers:
         return None
     text = _SPECIFIC_DAY_WORD.sub(" ", folded)
+    lead = _LEADING_DIGIT.match(text)  # "2, Оля 8914…" (the phone already taken out)
+    if lead is not None:
+        return int(lead.group(1)) or None
     n = _NUMBERED.search(text)
     if n is None:
         return None

@@ -57,13 +57,15 @@ from dancebot.domain.commands import (
 )
 from dancebot.domain.fsm import State
 from dancebot.domain.session import Session
+from dancebot.kb.morphology import fold, lemmas, morph_analyzer
 from dancebot.kb.schema import KnowledgeBase
 from dancebot.nlu import references
 from dancebot.nlu.cues import Cue, cue_words, cues_of, first_position
 from dancebot.nlu.names import find_name
-from dancebot.nlu.phone import find_phone, strip_phone
+from dancebot.nlu.phone import find_phone, looks_like_phone_attempt, strip_phone
 from dancebot.nlu.services import ServiceMatcher
-from dancebot.nlu.temporal import When, parse_delay_minutes, parse_when
+from dancebot.nlu.spelling import Speller, latin_share, transliterate
+from dancebot.nlu.temporal import When, lesson_count, parse_delay_minutes, parse_when
 from dancebot.nlu.text import normalize
 from dancebot.nlu.third_party import extract_attendee
 
@@ -114,15 +116,6 @@ _HARD_BREAK = re.compile(
     r"|\s+(?:а (?:ещё|еще|также|так же)|плюс ещё|плюс еще|и ещё|и еще|также)\s+"
 )
 _SOFT_BREAK = re.compile(r"\s*,\s*(?:(?:а|и|но)\b)?\s*|\s+(?:и|а|но)\s+")
-_LATIN = re.compile(r"[a-z]")
-_TRANSLIT = (
-    ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ya", "я"),
-    ("yu", "ю"), ("yo", "ё"), ("ee", "и"), ("oo", "у"), ("ph", "ф"), ("th", "т"), ("a", "а"),
-    ("b", "б"), ("c", "к"), ("d", "д"), ("e", "е"), ("f", "ф"), ("g", "г"), ("h", "х"),
-    ("i", "и"), ("j", "дж"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"),
-    ("p", "п"), ("q", "к"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("v", "в"),
-    ("w", "в"), ("x", "кс"), ("y", "й"), ("z", "з"),
-)  # fmt: skip
 # "субботнюю", "сегодняшнее": a day named as an adjective points at a booking
 _DAY_ADJECTIVES: tuple[tuple[str, int], ...] = (
     ("понедельничн", 1), ("вторничн", 2), ("средов", 3), ("четвергов", 4), ("пятничн", 5),
@@ -160,18 +153,60 @@ class _Context:
     vocabulary: frozenset[str] = frozenset()  # the words of the KB's style names and aliases
 
 
-_MATCHERS: dict[int, tuple[KnowledgeBase, ServiceMatcher]] = {}
+@dataclass(frozen=True)
+class _Reader:
+    """What reading needs from one KB, built once: the service matcher (Latin aliases also
+    in Cyrillic letters), the speller, the words that are never names."""
+
+    matcher: ServiceMatcher
+    speller: Speller
+    not_names: frozenset[str]
+
+
+_READERS: dict[int, tuple[KnowledgeBase, _Reader]] = {}
+
+
+def reader_for(kb: KnowledgeBase) -> _Reader:
+    held = _READERS.get(id(kb))
+    if held is None or held[0] is not kb:
+        if len(_READERS) > 16:
+            _READERS.clear()
+        services = [
+            s.model_copy(update={"aliases": [*s.aliases, *_cyrillic_aliases(s.name, s.aliases)]})
+            for s in kb.services
+        ]
+        matcher = ServiceMatcher(services)
+        # surnames only: a teacher's first name is a client's name as often as not ("к Дмитрию"
+        # is read as a teacher by the preposition, in ``find_name``)
+        surnames = {normalize(t.name).split()[-1] for t in kb.teachers if " " in t.name}
+        teacher_forms = {f for w in surnames for f in lemmas(w)} | _inflections(surnames)
+        held = (kb, _Reader(matcher, Speller(matcher.vocabulary), frozenset(teacher_forms)))
+        _READERS[id(kb)] = held
+    return held[1]
 
 
 def matcher_for(kb: KnowledgeBase) -> ServiceMatcher:
     """One service matcher per knowledge base (built on first use)."""
-    held = _MATCHERS.get(id(kb))
-    if held is None or held[0] is not kb:
-        if len(_MATCHERS) > 16:
-            _MATCHERS.clear()
-        held = (kb, ServiceMatcher(kb.services))
-        _MATCHERS[id(kb)] = held
-    return held[1]
+    return reader_for(kb).matcher
+
+
+def _cyrillic_aliases(name: str, aliases: list[str]) -> list[str]:
+    """ "stretch" → "стретч", "contemp" → "контемп": Latin aliases as clients type them."""
+    out = []
+    for alias in (name, *aliases):
+        folded = normalize(alias)
+        if latin_share(folded) > 0.5:
+            out.append(transliterate(folded))
+    return out
+
+
+def _inflections(words: set[str]) -> set[str]:
+    """The case forms of the teachers' names ("к Дмитрию", "у Ольги")."""
+    forms: set[str] = set()
+    for word in words:
+        for parse in morph_analyzer().parse(word)[:2]:
+            forms.update(fold(f.word) for f in parse.lexeme)
+    return forms
 
 
 def asked_of(session: Session) -> str | None:
@@ -196,37 +231,42 @@ def asked_of(session: Session) -> str | None:
 def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> Understanding:
     """Every entity in ``text`` and the commands it gives, read in the context of ``session``
     (its state and what the bot just asked)."""
-    matcher = matcher_for(kb)
+    reader = reader_for(kb)
+    matcher = reader.matcher
     ctx = _context(session, today, matcher.vocabulary)
-    folded = normalize(text)
     phone = find_phone(text)
-    rest = strip_phone(text) if phone else text
+    raw = strip_phone(text) if phone else text
+    # what is read: typos mended, Latin typing turned Cyrillic, "не в 19, а в 20" → "в 20"
+    rest = _NOT_THIS_BUT.sub(" ", reader.speller.fix(normalize(raw)))
+    folded = rest
     clauses = _clauses(rest, matcher, today)
     all_cues = frozenset().union(*(c.cues for c in clauses)) if clauses else frozenset()
     services = _services(rest, matcher)
-    when = parse_when(rest, today=today)
-    attendee = extract_attendee(rest)
+    when = _drop_ordinal_day(parse_when(rest, today=today), folded, ctx)
+    attendee = extract_attendee(raw)
     attendee_name = attendee.name if attendee else None
     ignore = (
         matcher.vocabulary
+        | reader.not_names
         | _day_words(rest)
-        | cue_words(normalize(rest))
+        | cue_words(rest)
         | ({attendee_name.lower()} if attendee_name else set())
     )
     quiet = not (all_cues & _REQUEST_CUES) and not services and when.is_empty
     name = find_name(
-        rest,
+        raw,
         expecting=ctx.asked in ("name", "contact"),
         ignore=frozenset(ignore),
         quiet=quiet,
         contact=phone is not None or ctx.in_booking or ctx.state == State.SERIAL_BOOKING,
     )
-    if name and attendee_name and name.split()[0] == attendee_name:
+    if name and attendee_name and name.split()[0] == attendee_name.split()[0]:
         name = None
     entities = Entities(
         service_ids=tuple(services),
         when=_spec(when),
         phone=phone,
+        phone_attempt=phone is None and looks_like_phone_attempt(raw),
         name=name,
         attendee=attendee_name,
         yes=Cue.YES in all_cues,
@@ -234,6 +274,24 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
     )
     commands = _commands(text, folded, clauses, entities, ctx, kb)
     return Understanding(commands=tuple(commands) or (Unclear(),), entities=entities)
+
+
+# "не в 19, а в 20:30", "не на среду а на пятницу": the first one is what the client rejects
+_NOT_THIS_BUT = re.compile(r"\bне\s+(?:в|во|на)\s+[^,]+?,?\s+а\s+(?=(?:в|во|на)\b)")
+
+
+_ORDINAL_WORD = re.compile(r"\b(?:перв|втор|трет)\w*\b")
+_DATE_CONTEXT = re.compile(
+    r"\b(?:числ|январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)"
+)
+
+
+def _drop_ordinal_day(when: When, folded: str, ctx: _Context) -> When:
+    """ "на первое" with lessons on screen is the first option, not the 1st of the month."""
+    pointed = ctx.options and when.day is not None and not when.at
+    if pointed and _ORDINAL_WORD.search(folded) and not _DATE_CONTEXT.search(folded):
+        return When()
+    return when
 
 
 def _context(session: Session, today: date, vocabulary: frozenset[str]) -> _Context:
@@ -252,20 +310,7 @@ def _context(session: Session, today: date, vocabulary: frozenset[str]) -> _Cont
 
 
 def _services(text: str, matcher: ServiceMatcher) -> list[str]:
-    found = [m.service.id for m in matcher.find_all(text)]
-    folded = normalize(text)
-    if _LATIN.search(folded):
-        for m in matcher.find_all(_transliterate(folded)):
-            if m.service.id not in found:
-                found.append(m.service.id)
-    return found
-
-
-def _transliterate(text: str) -> str:
-    out = text
-    for latin, cyrillic in _TRANSLIT:
-        out = out.replace(latin, cyrillic)
-    return out
+    return [m.service.id for m in matcher.find_all(text)]
 
 
 def _day_words(text: str) -> set[str]:
@@ -448,36 +493,82 @@ def _clause_commands(
     cues = clause.cues
     service = clause.services[0] if clause.services else None
     when = _spec(clause.when)
-    rule_question = clause.question and _RULE_QUESTION.search(clause.folded) is not None
-    if Cue.MOVE in cues and not (rule_question and Cue.MINE not in cues):
-        return [_reschedule(clause, ctx)]
-    if Cue.CANCEL in cues and not (rule_question and Cue.MINE not in cues):
-        cancel = _cancel(clause, ctx)
-        if cancel is not None:
-            return [cancel]
-    if Cue.LATE in cues and not clause.question:
-        return [ReportLate(minutes=parse_delay_minutes(clause.text))]
-    booking = Cue.BOOK in cues or (Cue.COME in cues and (service or when or not clause.question))
+    change = _change(clause, ctx)
+    if change is not None:
+        return [change]
+    booking = _is_booking(clause, service, when)
+    if Cue.TRIAL in cues and not booking and Cue.PRICE not in cues and not _leftover(clause, ctx):
+        return [AskInfo(topic=InfoTopic.TRIAL, service_id=service, text=clause.text)]
     if Cue.PRICE in cues or (Cue.TARIFF in cues and not booking and not _leftover(clause, ctx)):
         trial = Cue.TRIAL in cues
-        return [AskPrice(service_id=service, trial=trial), *_also_schedule(clause, service, when)]
-    if Cue.SERVICES in cues and when is not None and not booking:
-        return [AskSchedule(service_id=service, when=when)]  # "что у вас есть в субботу?"
-    info = _info(clause, service)
-    if info is not None and not (booking and (service or when) and not clause.question):
+        prices: list[Command] = [
+            AskPrice(service_id=s, trial=trial) for s in _each(clause.services)
+        ]
+        return [*prices, *_also_schedule(clause, service, when)]
+    if Cue.SERVICES in cues and when is not None and not booking and not service:
+        return [AskSchedule(when=when)]  # "что у вас есть в субботу?"
+    info = _info(clause, service, booking)
+    if info is not None and not (booking and (service or when)):
         return [info]
     if booking and not (clause.question and Cue.AVAILABILITY in cues and Cue.BOOK not in cues):
-        return [_booking(clause, service, when)]
+        return _bookings(clause, when)
     places = re.search(r"\bмест", clause.folded) is not None
     if Cue.SCHEDULE in cues or (Cue.AVAILABILITY in cues and (service or when or places)):
-        return [AskSchedule(service_id=service, when=when)]
+        return [AskSchedule(service_id=s, when=when) for s in _each(clause.services)]
     if clause.question:
-        if service and when:
-            return [AskSchedule(service_id=service, when=when)]
+        if when and (service or not _leftover(clause, ctx)):
+            return [AskSchedule(service_id=service, when=when)]  # "что у вас в субботу?"
         if _meaningful(clause.folded):
             return [AskFaq(text=clause.text)]
         return []
     return _bare(clause, ctx, previous, service, when, entities)
+
+
+def _change(clause: _Clause, ctx: _Context) -> Command | None:
+    """A move, a cancellation or a late notice — unless the clause asks about the rule
+    ("за сколько можно отменить?")."""
+    cues = clause.cues
+    rule_question = clause.question and _RULE_QUESTION.search(clause.folded) is not None
+    about_rule = rule_question and Cue.MINE not in cues
+    if Cue.MOVE in cues and not about_rule:
+        return _reschedule(clause, ctx)
+    if Cue.CANCEL in cues and not about_rule:
+        return _cancel(clause, ctx)
+    if Cue.LATE in cues and not clause.question:
+        return ReportLate(minutes=parse_delay_minutes(clause.text))
+    return None
+
+
+def _each(services: list[str]) -> list[str | None]:
+    """One command per style named; one with no style when none is."""
+    return list(services) if services else [None]
+
+
+def _is_booking(clause: _Clause, service: str | None, when: WhenSpec | None) -> bool:
+    """A booking request: a booking verb, or "можно / прийти / попробовать" about a style or
+    a day — unless it is a question about conditions ("с какого возраста можно прийти")."""
+    cues = clause.cues
+    if Cue.BOOK in cues:
+        return True
+    if Cue.COME not in cues:
+        return False
+    if not (service or when):
+        return not clause.question and re.search(r"\bможно\b", clause.folded) is None
+    asks_conditions = re.search(
+        r"\b(?:как|где|когда|сколько|скольки|какого|какой|какая|какие|кто|почему|зачем|чем)\b",
+        clause.folded,
+    )
+    return asks_conditions is None
+
+
+def _bookings(clause: _Clause, when: WhenSpec | None) -> list[Command]:
+    """One booking per style named ("на хилс и джазфанк в среду"); a habit is a series."""
+    if clause.when.weekdays:  # "по вторникам": a habit, so a series (S6)
+        return [
+            BookSeries(service_id=s, when=when, lessons=lesson_count(clause.text))
+            for s in _each(clause.services)
+        ]
+    return [StartBooking(service_id=s, when=when) for s in _each(clause.services)]
 
 
 def _also_schedule(clause: _Clause, service: str | None, when: WhenSpec | None) -> list[Command]:
@@ -487,21 +578,15 @@ def _also_schedule(clause: _Clause, service: str | None, when: WhenSpec | None) 
     return []
 
 
-def _info(clause: _Clause, service: str | None) -> Command | None:
+def _info(clause: _Clause, service: str | None, booking: bool) -> Command | None:
     for cue, topic in _INFO_CUES:
         if cue in clause.cues:
-            if topic == InfoTopic.SERVICES and (service or Cue.BOOK in clause.cues):
+            if topic == InfoTopic.SERVICES and (booking or (service and not clause.question)):
                 continue  # "хочу потанцевать хип-хоп" books
-            if topic == InfoTopic.TRIAL and Cue.BOOK in clause.cues and not clause.question:
-                continue  # "хочу на пробное" books
-            return AskInfo(topic=topic, service_id=service)
+            if topic == InfoTopic.TRIAL and booking:
+                continue  # "можно записаться на пробное" books
+            return AskInfo(topic=topic, service_id=service, text=clause.text)
     return None
-
-
-def _booking(clause: _Clause, service: str | None, when: WhenSpec | None) -> Command:
-    if clause.when.weekdays:  # "по вторникам": a habit, so a series (S6)
-        return BookSeries(service_id=service, when=when)
-    return StartBooking(service_id=service, when=when)
 
 
 def _bare(
@@ -634,6 +719,11 @@ def _merge_requests(requests: list[Command], entities: Entities) -> list[Command
             requests[requests.index(start)] = StartBooking(
                 service_id=entities.service_ids[0], when=start.when or entities.when
             )
+    topics = {c.topic for c in requests if isinstance(c, AskInfo)}
+    if InfoTopic.BEGINNERS in topics:  # what suits a beginner lists the directions anyway
+        requests = [
+            c for c in requests if not (isinstance(c, AskInfo) and c.topic == InfoTopic.SERVICES)
+        ]
     merged: list[Command] = []
     for command in requests:
         last = merged[-1] if merged else None
@@ -659,6 +749,9 @@ def _merge_requests(requests: list[Command], entities: Entities) -> list[Command
     return merged
 
 
+_YES_NO_ASKED = frozenset({"confirm", "confirm_cancel", "same_phone", "book"})
+
+
 def _reconcile(
     flow: list[Command],
     requests: list[Command],
@@ -670,8 +763,6 @@ def _reconcile(
     the state makes sense of them."""
     has_new_request = any(isinstance(c, StartBooking | BookSeries) for c in requests)
     corrections = Cue.CORRECTION in cues or Deny() in flow
-    if has_new_request:
-        flow = [c for c in flow if not isinstance(c, Decline | Deny)]
     if ctx.in_booking or ctx.state == State.SERIAL_BOOKING:
         # "записывайте" at the summary is a yes, not a new booking with nothing in it
         requests = [
@@ -679,13 +770,40 @@ def _reconcile(
             for c in requests
             if not (isinstance(c, StartBooking) and c.service_id is None and c.when is None)
         ]
-        if any(isinstance(c, Correct) for c in requests):
-            flow = [c for c in flow if not isinstance(c, Confirm)]
+    changes = any(
+        isinstance(c, StartBooking | BookSeries | Correct | SetSlots) and (c.service_id or c.when)
+        for c in requests
+    )
+    if has_new_request or changes:
+        # "хотя нет, передумал, давайте хип-хоп в четверг": a no to the old, not a goodbye
+        flow = [Deny() if isinstance(c, Decline) else c for c in flow]
+    if any(isinstance(c, Correct) for c in requests) or (
+        ctx.asked not in _YES_NO_ASKED and (requests or len(flow) > 1)
+    ):
+        flow = [c for c in flow if not isinstance(c, Confirm)]  # "давайте в 19", "ок, Аня"
     if ctx.state == State.CANCEL_FLOW:
         requests = [_in_cancel_flow(c, ctx) for c in requests]
     if ctx.asked == "confirm" and (Cue.CORRECTION in cues or Deny() in flow):
         flow = [_correct_contact(c) for c in flow]
-    return [*flow, *requests]
+    return _merge_slots([*flow, *requests])
+
+
+def _merge_slots(commands: list[Command]) -> list[Command]:
+    """One ``SetSlots`` and one ``Correct`` per message, holding everything it gave."""
+    out: list[Command] = []
+    for command in commands:
+        if isinstance(command, SetSlots | Correct):
+            held = next((c for c in out if type(c) is type(command)), None)
+            if held is not None:
+                merged = {
+                    k: getattr(command, k)
+                    for k in type(command).model_fields
+                    if k != "type" and getattr(command, k) is not None and getattr(held, k) is None
+                }
+                out[out.index(held)] = held.model_copy(update=merged)
+                continue
+        out.append(command)
+    return out
 
 
 def _as_slot(command: Command, ctx: _Context, correction: bool) -> Command:
@@ -693,7 +811,8 @@ def _as_slot(command: Command, ctx: _Context, correction: bool) -> Command:
     at the summary), not a new booking — unless it names another style."""
     if isinstance(command, StartBooking | SetSlots):
         at_summary = ctx.state == State.CONFIRM_BOOKING
-        if at_summary or (correction and command.service_id is None):
+        chosen = ctx.state == State.COLLECTING_CONTACT and ctx.has_draft
+        if at_summary or (correction and chosen and command.service_id is None):
             return Correct(service_id=command.service_id, when=command.when)
         if isinstance(command, StartBooking) and command.service_id is None:
             return SetSlots(when=command.when)

@@ -146,7 +146,8 @@ def test_two_bookings_in_one_message_are_both_read() -> None:
 
 def test_thanks_and_a_question_answers_the_question() -> None:
     u = read("спасибо! а где парковаться?")
-    assert AskInfo(topic=InfoTopic.PARKING) in u.commands
+    assert [c.topic for c in u.commands if isinstance(c, AskInfo)] == [InfoTopic.PARKING]
+    assert "thanks" in u.kinds
 
 
 @pytest.mark.parametrize(
