@@ -19,6 +19,7 @@ from dancebot.ai.context_window import Summary, SummaryStore, fold
 from dancebot.ai.gateway import CallSettings, LlmGateway
 from dancebot.ai.output import ModelCommands, check_output, parse_text_output
 from dancebot.ai.prompts import context_block, message_block, understand_instructions
+from dancebot.domain.budget import BudgetStatus
 from dancebot.domain.commands import Understanding
 from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase
@@ -53,6 +54,10 @@ class LlmCommandGenerator:
         self._settings = settings
         self._summaries = summaries
         self._agents: dict[int, tuple[KnowledgeBase, Agent[None, ModelCommands]]] = {}
+
+    async def budget_status(self) -> BudgetStatus:
+        """The budget guard's counters (test mode's ``/budget``)."""
+        return await self._gateway.budget_status()
 
     async def generate(
         self,

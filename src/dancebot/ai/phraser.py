@@ -26,6 +26,7 @@ from dancebot.ai.prompts import (
     rephrase_instructions,
     rephrase_prompt,
 )
+from dancebot.domain.budget import BudgetStatus
 from dancebot.domain.privacy import mask_phones_in_text
 from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase
@@ -41,6 +42,10 @@ class LlmPhraser:
         self._settings = settings
         self.rejections: Counter[str] = Counter()  # by rule, since this phraser was built
         self.accepted = 0
+
+    async def budget_status(self) -> BudgetStatus:
+        """The budget guard's counters (test mode's ``/budget``)."""
+        return await self._gateway.budget_status()
 
     async def rephrase(
         self,
