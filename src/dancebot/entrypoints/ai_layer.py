@@ -5,23 +5,23 @@ the deterministic parser and templates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.adapters.storage.llm_budget import RedisBudgetCounters
-from dancebot.adapters.storage.llm_summary import RedisSummaryStore
-from dancebot.ai.budget import BudgetGuard
-from dancebot.ai.gateway import CallSettings, LlmGateway
-from dancebot.ai.generator import LlmCommandGenerator
-from dancebot.ai.phraser import LlmPhraser
-from dancebot.ai.pricing import PriceTable
-from dancebot.ai.providers import ModelSpec, ProviderConfigError, build_chain, parse_fallback
 from dancebot.domain.budget import BudgetLimits
 from dancebot.entrypoints.settings import Settings
 from dancebot.ports.audit import AuditLog
 from dancebot.ports.clock import Clock
 from dancebot.ports.outbox import AdminNotifier
+
+if TYPE_CHECKING:  # pydantic-ai takes seconds to import: only when an LLM is configured
+    from dancebot.ai.budget import BudgetGuard
+    from dancebot.ai.gateway import LlmGateway
+    from dancebot.ai.generator import LlmCommandGenerator
+    from dancebot.ai.phraser import LlmPhraser
+    from dancebot.ai.providers import ModelSpec
 
 UNDERSTAND_MAX_TOKENS = 800
 PHRASING_MAX_TOKENS = 400
@@ -38,6 +38,8 @@ class AiLayer:
 
 def model_specs(settings: Settings) -> list[ModelSpec]:
     """The primary model and its fallbacks. Raises ``ProviderConfigError`` when incomplete."""
+    from dancebot.ai.providers import ModelSpec, ProviderConfigError, parse_fallback
+
     if settings.llm_provider == "off":
         return []
     if not settings.llm_model:
@@ -73,6 +75,15 @@ def build_ai_layer(
     specs = model_specs(settings)
     if not specs:
         return None
+    from dancebot.adapters.storage.llm_budget import RedisBudgetCounters
+    from dancebot.adapters.storage.llm_summary import RedisSummaryStore
+    from dancebot.ai.budget import BudgetGuard
+    from dancebot.ai.gateway import CallSettings, LlmGateway
+    from dancebot.ai.generator import LlmCommandGenerator
+    from dancebot.ai.phraser import LlmPhraser
+    from dancebot.ai.pricing import PriceTable
+    from dancebot.ai.providers import build_chain
+
     budget = BudgetGuard(
         RedisBudgetCounters(redis, keys=keys),
         limits=budget_limits(settings),
