@@ -51,9 +51,12 @@ async def test_each_limit_stops_the_llm_until_its_window_passes(
     fake.fail(None)
     for _ in range(3):
         assert await ai.generator.generate("привет", session, kb, TODAY, trace_id="b") is None
-        assert await ai.phraser.rephrase(  # type: ignore[union-attr]
-            "Ждём вас!", session=session, kb=kb, allowed_times=[], trace_id="b"
-        ) is None
+        assert (
+            await ai.phraser.rephrase(  # type: ignore[union-attr]
+                "Ждём вас!", session=session, kb=kb, allowed_times=[], trace_id="b"
+            )
+            is None
+        )
     assert len(fake.requests) == sent and len(admin.sent) == 1
 
     clock.advance(window)

@@ -47,7 +47,7 @@ async def test_commands_come_back_validated_and_accounted(
     assert request.api == provider and request.temperature == 0.0
     assert request.tools == ["commands"]
     assert text not in request.system  # the client's words only in user messages
-    assert any(kb.services[0].name in request.system for _ in [0])
+    assert kb.services[0].name in request.system
     assert any(t.endswith(text) for t in request.user_texts)
     assert "Здравствуйте! Чем помочь?" in request.user_texts[0]
     [call] = await audit.llm_calls(trace_id="t-1")
@@ -135,7 +135,8 @@ async def test_fallback_model_answers_when_the_primary_fails(
     make_ai: MakeAi, fake: FakeLLM, fake_url: str, kb: KnowledgeBase, session: Session
 ) -> None:
     ai = make_ai(llm_fallback=f"openai:fake-fallback@{fake_url}/v1")
-    fake.script(Reply(failure=Failure.SERVER_ERROR), Reply(output={"commands": [{"type": "greet"}]}))
+    greet = Reply(output={"commands": [{"type": "greet"}]})
+    fake.script(Reply(failure=Failure.SERVER_ERROR), greet)
     understanding = await ai.generator.generate("добрый день", session, kb, TODAY, trace_id="t")
     assert understanding is not None and understanding.kinds == ("greet",)
     assert [(r.api, r.model) for r in fake.requests] == [

@@ -41,9 +41,7 @@ async def test_the_liar_never_gets_through(
     phraser = _phraser(make_ai)
     fake.mode = Mode.LIAR
     before = {
-        rule: REGISTRY.get_sample_value(
-            "dancebot_llm_enforcer_rejections_total", {"rule": rule}
-        )
+        rule: REGISTRY.get_sample_value("dancebot_llm_enforcer_rejections_total", {"rule": rule})
         or 0.0
         for rule in ("price", "time", "teacher", "comparison", "ai_self_reference", "emoji")
     }
@@ -57,9 +55,7 @@ async def test_the_liar_never_gets_through(
     for rule in ("price", "time", "teacher", "comparison", "ai_self_reference", "emoji", "length"):
         assert phraser.rejections[rule] >= 1, rule
     for rule, value in before.items():
-        after = REGISTRY.get_sample_value(
-            "dancebot_llm_enforcer_rejections_total", {"rule": rule}
-        )
+        after = REGISTRY.get_sample_value("dancebot_llm_enforcer_rejections_total", {"rule": rule})
         assert after is not None and after > value
 
 
