@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install uv services lint typecheck scenarios nlu-eval clean
+.PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -26,8 +26,6 @@ lint: install
 typecheck: install
 	$(UV) run mypy
 
-# The understanding/ suites (issue 9) are not here yet: they fail until the new parser and
-# dialogue manager land; add them then (and `dancebot nlu-eval --threshold ...` to `test`).
 scenarios: install
 	$(UV) run dancebot eval tests/scenarios --json var/scenarios.json
 	$(UV) run dancebot eval examples/studio_second/scenarios \
@@ -39,10 +37,14 @@ nlu-eval: install
 	$(UV) run dancebot nlu-eval --split dev --threshold $(NLU_THRESHOLD)
 	$(UV) run dancebot nlu-eval --split test --threshold $(NLU_THRESHOLD)
 
+prompt-regression: install
+	$(UV) run python -m tests.prompt_regression.runner --llm fake
+
 test: install services lint typecheck
 	$(UV) run pytest -q
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory nlu-eval
+	@$(MAKE) --no-print-directory prompt-regression
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -121,3 +121,16 @@ class RedisKeys:
     def degradation_backlog_alert(self) -> str:
         """Set (with a TTL) when the admin was last told about a queue backlog (L4)."""
         return self._key("alert", "backlog")
+
+    # the LLM budget guard (contract §12), shared by every replica
+    def llm_budget(self, counter: str, window_start: int) -> str:
+        """A budget counter for the window starting at ``window_start`` (Unix seconds)."""
+        return self._key("llm", "budget", counter, window_start)
+
+    def llm_budget_alert(self, counter: str, window_start: int) -> str:
+        """Set once the admin was told that ``counter`` is breached in that window."""
+        return self._key("alert", "llm_budget", counter, window_start)
+
+    def llm_summary(self, channel: str, chat_id: str) -> str:
+        """Hash: the running summary of a chat's older turns for the LLM (RFC §10 CC-22)."""
+        return self._key("llm", "summary", channel, chat_id)
