@@ -50,10 +50,13 @@ class UnifiedMessage(BaseModel):
 
     @property
     def dedup_key(self) -> str:
-        """What makes a delivery unique: an edit keeps the message id, so its time is added."""
+        """What makes a delivery unique (decision D19): the chat and the message id — a
+        Telegram ``message_id`` is unique only within its chat, a WhatsApp wamid is unique
+        anyway — and for an edit (same message id) the edit's time."""
+        key = f"{self.chat_id}:{self.message_id}"
         if self.is_edit:
-            return f"{self.message_id}:edit:{int(self.timestamp.timestamp())}"
-        return self.message_id
+            return f"{key}:edit:{int(self.timestamp.timestamp())}"
+        return key
 
     @property
     def is_text(self) -> bool:

@@ -57,8 +57,9 @@ class IdempotencyGuard(Protocol):
 class InboundDedup(Protocol):
     """Contract §8: ``SET NX seen:{channel}:{message_id} EX 300``."""
 
-    async def first_seen(self, channel: Channel, message_id: str) -> bool:
-        """True the first time a message id is seen within the window; False for a duplicate."""
+    async def first_seen(self, channel: Channel, dedup_key: str) -> bool:
+        """True the first time a delivery (``UnifiedMessage.dedup_key``) is seen within the
+        window; False for a duplicate."""
         ...
 
 

@@ -66,9 +66,10 @@ class RedisKeys:
         """Messages of one chat in the current spam window (contract §8)."""
         return self._key("rate", "chat", channel, chat_id, window)
 
-    def seen(self, channel: str, message_id: str) -> str:
-        """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix."""
-        return self._key("seen", channel, message_id)
+    def seen(self, channel: str, dedup_key: str) -> str:
+        """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix,
+        and the message's part is ``UnifiedMessage.dedup_key`` (chat id + message id, D19)."""
+        return self._key("seen", channel, dedup_key)
 
     # CRM cache (RFC §20.3)
     def crm_cache(self, kind: str, *parts: object) -> str:
