@@ -23,11 +23,11 @@ class OwnRedis:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        self._process = subprocess.Popen(
-            [
+        self._process = await asyncio.create_subprocess_exec(
+            *[
                 "redis-server",
                 "--port", str(self.port),
                 "--bind", "127.0.0.1",
@@ -56,7 +56,7 @@ class OwnRedis:
         if process is None:
             return
         process.terminate()  # SIGTERM: Redis flushes the append-only file and exits
-        await asyncio.to_thread(process.wait, 10)
+        await asyncio.wait_for(process.wait(), 10)
 
     async def restart(self) -> None:
         await self.stop()

@@ -29,8 +29,12 @@ async def test_twenty_chats_with_the_same_message_id_are_all_answered(stack: Sta
 
 async def test_chat_b_message_7_is_not_lost_after_chat_a_message_7(stack: Stack) -> None:
     a, b = CHATS[0], CHATS[1]
-    first = await stack.post_telegram(text_update(a, "привет", message_id=7, date=stack.clock.now()))
-    second = await stack.post_telegram(text_update(b, "привет", message_id=7, date=stack.clock.now()))
+    first = await stack.post_telegram(
+        text_update(a, "привет", message_id=7, date=stack.clock.now())
+    )
+    second = await stack.post_telegram(
+        text_update(b, "привет", message_id=7, date=stack.clock.now())
+    )
     assert first.json()["result"] == second.json()["result"] == "accepted"
     await stack.settle()
     assert len(stack.telegram.sent_messages(a)) == 1

@@ -60,4 +60,3 @@ def clean_json(value: Any) -> Any:
             parent[slot] = children
             stack.extend((children, key, depth + 1) for key in keys)
     return root[0]
-
