@@ -45,6 +45,14 @@ class RedisKeys:
     def fallback_seq(self) -> str:
         return self._key("fallback", "seq")
 
+    def fallback_retry_lock(self) -> str:
+        """Held (owner token, TTL) by the one automatic retry pass running."""
+        return self._key("fallback", "retry_lock")
+
+    def fallback_claim(self, entry_id: int) -> str:
+        """Held (owner token, TTL) while one pass books this entry."""
+        return self._key("fallback", "claim", entry_id)
+
     # reminders (S3)
     def reminders_due(self) -> str:
         """Sorted set: ``{booking_id}:{kind}`` scored by the Unix time it is due."""
