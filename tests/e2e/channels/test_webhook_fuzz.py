@@ -59,6 +59,10 @@ json_values = st.recursive(
     max_leaves=8,
 )
 deep = st.integers(min_value=1, max_value=3000).map(lambda n: "[" * n + "]" * n)
+# numbers of up to 10,000 digits, as a number or as a string of digits
+huge = st.tuples(st.integers(min_value=1, max_value=10_000), st.booleans()).map(
+    lambda n_quoted: ('"{}"' if n_quoted[1] else "{}").format("9" * n_quoted[0])
+)
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -76,10 +80,10 @@ def mutated(draw: st.DrawFn, base: dict[str, Any]) -> str:
     """``base`` with 1–3 mutations, as the JSON text a platform would post (non-ASCII
     escaped, so lone surrogates travel as ``\\udXXX``); deep nesting spliced in as text."""
     body: Any = copy.deepcopy(base)
-    splice = None
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+    splices: dict[str, str] = {}
+    for n in range(draw(st.integers(min_value=1, max_value=3))):
         path = draw(st.sampled_from(list(_paths(body))))
-        op = draw(st.sampled_from(["replace", "delete", "add", "deep"]))
+        op = draw(st.sampled_from(["replace", "delete", "add", "deep", "taint", "digits"]))
         if not path:
             body = draw(json_values) if op == "replace" else body
             continue
@@ -87,17 +91,25 @@ def mutated(draw: st.DrawFn, base: dict[str, Any]) -> str:
         for step in path[:-1]:
             parent = parent[step]
         last = path[-1]
+        value = parent[last]
         if op == "replace":
             parent[last] = draw(json_values)
         elif op == "delete":
             del parent[last]
-        elif op == "add" and isinstance(parent[last], dict):
-            parent[last][draw(texts)] = draw(json_values)
-        elif op == "deep":
-            splice = draw(deep)
-            parent[last] = "@@DEEP@@"
+        elif op == "add" and isinstance(value, dict):
+            value[draw(texts)] = draw(json_values)
+        elif op == "taint" and isinstance(value, str):  # a lone surrogate inside real text
+            at = draw(st.integers(min_value=0, max_value=len(value)))
+            lone = draw(st.characters(categories=["Cs"]))
+            parent[last] = value[:at] + lone + value[at:]
+        elif op in ("deep", "digits"):  # spliced in as raw JSON text
+            marker = f"@@{n}@@"
+            splices[f'"{marker}"'] = draw(deep if op == "deep" else huge)
+            parent[last] = marker
     text = json.dumps(body, ensure_ascii=True)
-    return text.replace('"@@DEEP@@"', splice) if splice else text
+    for marker, raw in splices.items():
+        text = text.replace(marker, raw)
+    return text
 
 
 def _telegram_bases(stack: Stack) -> list[dict[str, Any]]:
