@@ -163,7 +163,7 @@ async def build_services(
         command_generator=ai.generator if ai else None,
         phraser=ai.phraser if ai else None,
     )
-    engine = ConversationEngine(deps, outbox=outbox)
+    engine = ConversationEngine(deps, outbox=outbox, turn_deadline=settings.turn_deadline_seconds)
     timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback)
     # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
     recovered = await timeouts.run_due(clock.now())
