@@ -24,6 +24,7 @@ from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import Settings
 from dancebot.evaluation.cli import eval_command
+from dancebot.evaluation.nlu_eval import nlu_eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
 from dancebot.ports.clock import Clock
 
@@ -219,6 +220,7 @@ def emulator(
 
 
 app.command("eval")(eval_command)
+app.command("nlu-eval")(nlu_eval_command)
 
 
 @app.command()
@@ -249,9 +251,8 @@ def serve(
 def worker() -> None:
     """Run the worker: outbound delivery with rate limits, retries and the dead-letter table;
     reminders, FSM timeouts and session recovery every few seconds."""
-    from arq import run_worker
-
     from dancebot.entrypoints.channels import ConfigurationError
+    from dancebot.entrypoints.worker import run_resilient_worker
     from dancebot.entrypoints.worker_process import worker_for
 
     settings = Settings()
@@ -261,7 +262,7 @@ def worker() -> None:
     except ConfigurationError as exc:
         err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    run_worker(settings_dict)
+    run_resilient_worker(settings_dict)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ PostgreSQL, the Impulse emulator as a server, and the fake Telegram and WhatsApp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -111,9 +112,15 @@ async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> Asyn
 
 @asynccontextmanager
 async def open_stack(
-    postgres_database: str, key_prefix: str, tmp_path: Path, **overrides: Any
+    postgres_database: str,
+    key_prefix: str,
+    tmp_path: Path,
+    *,
+    redis_url: str = REDIS_URL,
+    **overrides: Any,
 ) -> AsyncIterator[Stack]:
-    """The whole stack; ``overrides`` are extra ``Settings`` fields (e.g. admin_topics)."""
+    """The whole service on ``redis_url`` (a test's own Redis server, or the shared one);
+    ``overrides``: more settings (e.g. admin_topics)."""
     clock = VirtualClock(START)
     telegram = FakeTelegram()
     whatsapp = FakeWhatsApp(now=clock.now)
@@ -126,7 +133,7 @@ async def open_stack(
     ):
         settings = Settings(
             kb_path=PROJECT / "knowledge/studio_tatyana.yaml",
-            redis_url=REDIS_URL,
+            redis_url=redis_url,
             database_url=postgres_database,
             DANCEBOT_VAR_DIR=tmp_path,
             impulse_base_url=crm_url,
@@ -143,7 +150,7 @@ async def open_stack(
             **({"worker_metrics_port": 0} | overrides),  # burst workers serve no endpoints
         )
         app = create_app(settings, clock=clock, keys=keys)
-        redis = aioredis.from_url(REDIS_URL)
+        redis = aioredis.from_url(redis_url)
         async with AsyncExitStack() as running, httpx.AsyncClient() as http:
             await running.enter_async_context(app.router.lifespan_context(app))
             url = await running.enter_async_context(serve_app(app))
@@ -160,8 +167,9 @@ async def open_stack(
                 redis=redis,
                 app=app,
             )
-        async for key in redis.scan_iter(match=f"{key_prefix}:*"):
-            await redis.delete(key)
+        with contextlib.suppress(aioredis.RedisError):
+            async for key in redis.scan_iter(match=f"{key_prefix}:*"):
+                await redis.delete(key)
         await redis.aclose()
 
 

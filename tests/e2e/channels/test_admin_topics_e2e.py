@@ -85,7 +85,9 @@ async def test_topic_relay_both_ways_and_resolve(stack: Stack) -> None:
     assert await _post(stack, take) == "accepted"
     assert take["callback_query"]["id"] in stack.telegram.answered_callbacks()
     assert "Татьяна взял(а)" in stack.telegram.topic_messages(ADMIN, thread)[-1].text
-    answer = topic_update(ADMIN, thread, "Извините! Вернём вам одно занятие.")
+    answer = topic_update(
+        ADMIN, thread, "Извините! Вернём вам одно занятие.", date=stack.clock.now()
+    )
     await _post(stack, answer)
     assert _client_texts(stack)[-1] == "Администратор: Извините! Вернём вам одно занятие."
     assert await _state(stack) is State.ADMIN_RESPONDING
@@ -115,9 +117,13 @@ async def test_topics_survive_an_app_restart_and_are_reused(stack: Stack) -> Non
     second = create_app(stack.settings, clock=stack.clock, keys=stack.keys)
     async with second.router.lifespan_context(second), serve_app(second) as url:
         stack.app = second
-        await _post(stack, topic_update(ADMIN, thread, "Здравствуйте, я на связи"), url=url)
+        await _post(
+            stack,
+            topic_update(ADMIN, thread, "Здравствуйте, я на связи", date=stack.clock.now()),
+            url=url,
+        )
         assert _client_texts(stack)[-1] == "Администратор: Здравствуйте, я на связи"
-        await _post(stack, topic_update(ADMIN, thread, "/close"), url=url)
+        await _post(stack, topic_update(ADMIN, thread, "/close", date=stack.clock.now()), url=url)
         assert await _state(stack) is State.IDLE
         await _client_says(stack, "опять претензия: зал закрыт", url=url)
         assert _the_topic(stack) == thread  # the client's second case: the same topic
