@@ -220,7 +220,12 @@ def asked_of(session: Session) -> str | None:
     slots = session.slots
     awaiting = slots.awaiting
     if session.state == State.CANCEL_FLOW:
-        return {"pick": "pick_booking", "confirm": "confirm_cancel"}.get(awaiting or "", awaiting)
+        aliases = {
+            "pick": "pick_booking",
+            "confirm": "confirm_cancel",
+            "confirm_all": "confirm_cancel",
+        }
+        return aliases.get(awaiting or "", awaiting)
     if awaiting:
         return awaiting
     return {
