@@ -14,6 +14,7 @@ from datetime import date, datetime
 from dancebot.dialogue.formatting import hhmm, long_day, plural, rub, short_day
 from dancebot.domain.crm import Lesson
 from dancebot.domain.messages import Button
+from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase, Service
 from dancebot.nlu.morph import accusative
 from dancebot.nlu.phone import display_phone
@@ -327,6 +328,18 @@ def cancelled(lesson: Lesson) -> Reply:
     return Reply(f"Запись отменена ✅ {lesson_line(lesson)}. Будем ждать вас в другой раз!")
 
 
+def confirm_cancel_all(labels: Sequence[str]) -> Reply:
+    lines = "\n".join(f"• {label}" for label in labels)
+    return Reply(
+        f"Отменить все записи?\n{lines}",
+        (Button(title="Да, отменить", payload="yes"), Button(title="Нет", payload="no")),
+    )
+
+
+def cancelled_all(count: int) -> Reply:
+    return Reply(f"Готово, отменила {plural(count, 'запись', 'записи', 'записей')} ✅")
+
+
 def no_such_booking() -> Reply:
     return Reply("Такой записи у вас не нашла.")
 
@@ -460,6 +473,7 @@ _WHY_NOT = {
     "past": "время прошло",
     "gone": "занятие отменено",
     "crm_down": "система записи не ответила",
+    "queued": "система записи не ответила — запишу, как только ответит, и напишу вам",
 }
 
 
@@ -607,4 +621,14 @@ def admin_help() -> str:
     return (
         "Команды: /reply ID текст — ответить клиенту; /close ID — вернуть клиента боту; "
         "/fallback — очередь заявок; /done N — закрыть заявку."
+    )
+
+
+# --- texts for the studio's admin chat ---------------------------------------------------
+
+
+def admin_cancel_failed(booking_id: int, error: str, session: Session) -> str:
+    return (
+        f"Не удалось отменить запись #{booking_id} ({error}): "
+        f"{session.channel.value}:{session.chat_id}. Отмените вручную."
     )
