@@ -57,8 +57,8 @@ from dancebot.domain.commands import (
 )
 from dancebot.domain.fsm import State
 from dancebot.domain.session import Session
-from dancebot.kb.morphology import fold, lemmas, morph_analyzer
-from dancebot.kb.schema import KnowledgeBase
+from dancebot.kb.morphology import fold, lemma, lemmas, morph_analyzer
+from dancebot.kb.schema import KnowledgeBase, Service
 from dancebot.kb.search import FaqIndex
 from dancebot.nlu import references
 from dancebot.nlu.cues import Cue, cue_words, cues_of, first_position
@@ -164,6 +164,7 @@ class _Reader:
     speller: Speller
     not_names: frozenset[str]
     faq: FaqIndex
+    distinctive: dict[str, str]  # a word of one service's aliases only (lemma → service id)
 
 
 _READERS: dict[int, tuple[KnowledgeBase, _Reader]] = {}
@@ -184,11 +185,32 @@ def reader_for(kb: KnowledgeBase) -> _Reader:
         surnames = {normalize(t.name).split()[-1] for t in kb.teachers if " " in t.name}
         teacher_forms = {f for w in surnames for f in lemmas(w)} | _inflections(surnames)
         reader = _Reader(
-            matcher, Speller(matcher.vocabulary), frozenset(teacher_forms), FaqIndex(kb)
+            matcher,
+            Speller(matcher.vocabulary),
+            frozenset(teacher_forms),
+            FaqIndex(kb),
+            _distinctive_words(services),
         )
         held = (kb, reader)
         _READERS[id(kb)] = held
     return held[1]
+
+
+_GENERIC_WORDS = frozenset(
+    "группа танец танцы занятие урок студия соло стиль направление класс для дети".split()  # noqa: SIM905
+)
+
+
+def _distinctive_words(services: list[Service]) -> dict[str, str]:
+    """Words of a multi-word alias that belong to one service only ("детская" of "детская
+    группа"): enough to name the service when the bot has just asked which one."""
+    owners: dict[str, set[str]] = {}
+    for service in services:
+        for alias in (service.name, *service.aliases):
+            for word in normalize(alias).split():
+                if len(word) >= 4 and lemma(word) not in _GENERIC_WORDS:
+                    owners.setdefault(lemma(word), set()).add(service.id)
+    return {word: next(iter(ids)) for word, ids in owners.items() if len(ids) == 1}
 
 
 def matcher_for(kb: KnowledgeBase) -> ServiceMatcher:
@@ -256,6 +278,10 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
         clauses[0].cues |= cues_of(normalize(raw)) & _SMALL_TALK_CUES
     all_cues = frozenset().union(*(c.cues for c in clauses)) if clauses else frozenset()
     services = _services(rest, matcher)
+    if not services and ctx.asked == "service":  # "детская" answering "Какое направление?"
+        services = _distinctive(rest, reader.distinctive)
+        for clause in clauses:
+            clause.services = clause.services or list(services)
     when = _drop_ordinal_day(parse_when(rest, today=today), folded, ctx)
     if when.is_empty and (adjective := _adjective_day(folded, today)) is not None:
         when = When(day=adjective)  # "с завтрашнего занятия"
@@ -330,6 +356,11 @@ def _context(
         vocabulary=vocabulary,
         faq=faq,
     )
+
+
+def _distinctive(folded: str, words: dict[str, str]) -> list[str]:
+    found = {words[lemma(w)] for w in re.findall(r"[а-яa-z]{4,}", folded) if lemma(w) in words}
+    return sorted(found) if len(found) == 1 else []
 
 
 def _services(text: str, matcher: ServiceMatcher) -> list[str]:
