@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import hhmm, lesson_button, long_day
@@ -125,8 +126,7 @@ async def _show_bookings(ctx: TurnContext) -> list[Reply]:
         log.warning("bookings_unavailable", error=type(exc).__name__)
         done(ctx)
         await ctx.deps.admin.notify_admin(
-            f"Клиент хочет {'перенести' if slots.reschedule else 'отменить'} запись, "
-            f"а CRM не отвечает: {ctx.session.channel.value}:{ctx.session.chat_id}",
+            A.bookings_unreadable(ctx.session, reschedule=slots.reschedule),
             trace_id=ctx.message.trace_id,
         )
         return [R.crm_unavailable_schedule()]
@@ -197,7 +197,7 @@ async def _cancel_all(ctx: TurnContext) -> list[Reply]:
         except CrmError as exc:
             log.warning("cancel_failed", error=type(exc).__name__)
             await ctx.deps.admin.notify_admin(
-                R.admin_cancel_failed(item.booking_id, type(exc).__name__, ctx.session),
+                A.cancel_failed(item.booking_id, type(exc).__name__, ctx.session),
                 trace_id=ctx.message.trace_id,
             )
             continue
@@ -322,7 +322,7 @@ async def _cancel(ctx: TurnContext, chosen: OfferedBooking) -> list[Reply]:
         log.warning("cancel_failed", error=type(exc).__name__)
         done(ctx)
         await ctx.deps.admin.notify_admin(
-            R.admin_cancel_failed(chosen.booking_id, type(exc).__name__, ctx.session),
+            A.cancel_failed(chosen.booking_id, type(exc).__name__, ctx.session),
             trace_id=ctx.message.trace_id,
         )
         return [R.crm_unavailable_booking()]
@@ -344,9 +344,7 @@ async def cancel_replaced(ctx: TurnContext, old: OfferedBooking) -> Lesson | Non
         return lesson
     except CrmError as exc:
         await ctx.deps.admin.notify_admin(
-            f"Перенос: новая запись создана, старую #{old.booking_id} отменить не удалось "
-            f"({type(exc).__name__}). Отмените вручную.",
-            trace_id=ctx.message.trace_id,
+            A.move_old_kept(old.booking_id, type(exc).__name__), trace_id=ctx.message.trace_id
         )
         return None
     await ctx.deps.reminders.cancel_for(old.booking_id)

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from dancebot.dialogue.formatting import hhmm, long_day, plural, rub, short_day
 from dancebot.domain.crm import Lesson
 from dancebot.domain.messages import Button
-from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase, Service
 from dancebot.nlu.morph import accusative
 from dancebot.nlu.phone import display_phone
@@ -621,14 +620,4 @@ def admin_help() -> str:
     return (
         "Команды: /reply ID текст — ответить клиенту; /close ID — вернуть клиента боту; "
         "/fallback — очередь заявок; /done N — закрыть заявку."
-    )
-
-
-# --- texts for the studio's admin chat ---------------------------------------------------
-
-
-def admin_cancel_failed(booking_id: int, error: str, session: Session) -> str:
-    return (
-        f"Не удалось отменить запись #{booking_id} ({error}): "
-        f"{session.channel.value}:{session.chat_id}. Отмените вручную."
     )

@@ -57,8 +57,8 @@ from dancebot.domain.commands import (
 )
 from dancebot.domain.fsm import State
 from dancebot.domain.session import Session
-from dancebot.kb.morphology import fold, lemmas, morph_analyzer
-from dancebot.kb.schema import KnowledgeBase
+from dancebot.kb.morphology import fold, lemma, lemmas, morph_analyzer
+from dancebot.kb.schema import KnowledgeBase, Service
 from dancebot.kb.search import FaqIndex
 from dancebot.nlu import references
 from dancebot.nlu.cues import Cue, cue_words, cues_of, first_position
@@ -164,6 +164,7 @@ class _Reader:
     speller: Speller
     not_names: frozenset[str]
     faq: FaqIndex
+    distinctive: dict[str, str]  # a word of one service's aliases only (lemma → service id)
 
 
 _READERS: dict[int, tuple[KnowledgeBase, _Reader]] = {}
@@ -184,11 +185,32 @@ def reader_for(kb: KnowledgeBase) -> _Reader:
         surnames = {normalize(t.name).split()[-1] for t in kb.teachers if " " in t.name}
         teacher_forms = {f for w in surnames for f in lemmas(w)} | _inflections(surnames)
         reader = _Reader(
-            matcher, Speller(matcher.vocabulary), frozenset(teacher_forms), FaqIndex(kb)
+            matcher,
+            Speller(matcher.vocabulary),
+            frozenset(teacher_forms),
+            FaqIndex(kb),
+            _distinctive_words(services),
         )
         held = (kb, reader)
         _READERS[id(kb)] = held
     return held[1]
+
+
+_GENERIC_WORDS = frozenset(
+    "группа танец танцы занятие урок студия соло стиль направление класс для дети".split()  # noqa: SIM905
+)
+
+
+def _distinctive_words(services: list[Service]) -> dict[str, str]:
+    """Words of a multi-word alias that belong to one service only ("детская" of "детская
+    группа"): enough to name the service when the bot has just asked which one."""
+    owners: dict[str, set[str]] = {}
+    for service in services:
+        for alias in (service.name, *service.aliases):
+            for word in normalize(alias).split():
+                if len(word) >= 4 and lemma(word) not in _GENERIC_WORDS:
+                    owners.setdefault(lemma(word), set()).add(service.id)
+    return {word: next(iter(ids)) for word, ids in owners.items() if len(ids) == 1}
 
 
 def matcher_for(kb: KnowledgeBase) -> ServiceMatcher:
@@ -249,12 +271,17 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
     raw = strip_phone(text) if phone else text
     # what is read: typos mended, Latin typing turned Cyrillic, "не в 19, а в 20" → "в 20"
     rest = _NOT_THIS_BUT.sub(" ", reader.speller.fix(normalize(raw)))
+    rest = _NOT_THAT_DAY.sub(" ", rest)
     folded = rest
     clauses = _clauses(rest, matcher, today)
     if clauses:  # "hi", "thank you" typed in Latin letters read before transliteration
         clauses[0].cues |= cues_of(normalize(raw)) & _SMALL_TALK_CUES
     all_cues = frozenset().union(*(c.cues for c in clauses)) if clauses else frozenset()
     services = _services(rest, matcher)
+    if not services and ctx.asked == "service":  # "детская" answering "Какое направление?"
+        services = _distinctive(rest, reader.distinctive)
+        for clause in clauses:
+            clause.services = clause.services or list(services)
     when = _drop_ordinal_day(parse_when(rest, today=today), folded, ctx)
     if when.is_empty and (adjective := _adjective_day(folded, today)) is not None:
         when = When(day=adjective)  # "с завтрашнего занятия"
@@ -293,6 +320,8 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
 
 # "не в 19, а в 20:30", "не на среду а на пятницу": the first one is what the client rejects
 _NOT_THIS_BUT = re.compile(r"\bне\s+(?:в|во|на)\s+[^,]+?,?\s+а\s+(?=(?:в|во|на)\b)")
+# "давайте не сегодня", "только не в субботу": a day ruled out is not a day wanted
+_NOT_THAT_DAY = re.compile(r"\bне\s+(?:сегодня|завтра|послезавтра|(?:в|во|на)\s+[а-я]+\b)")
 _NOT_NAME_BUT = re.compile(r"\bне\s+[А-ЯЁа-яё]+,?\s+а\s+(?=[А-ЯЁа-яё])")  # "не Катя, а Екатерина"
 _SMALL_TALK_CUES = frozenset({Cue.GREET, Cue.THANKS, Cue.PRESENCE, Cue.YES, Cue.NO})
 
@@ -327,6 +356,11 @@ def _context(
         vocabulary=vocabulary,
         faq=faq,
     )
+
+
+def _distinctive(folded: str, words: dict[str, str]) -> list[str]:
+    found = {words[lemma(w)] for w in re.findall(r"[а-яa-z]{4,}", folded) if lemma(w) in words}
+    return sorted(found) if len(found) == 1 else []
 
 
 def _services(text: str, matcher: ServiceMatcher) -> list[str]:
@@ -424,8 +458,14 @@ def _commands(
     flow = _flow_commands(folded, clauses, entities, ctx, all_cues)
     requests: list[Command] = []
     previous: Command | None = None
+    mine: str | None = None  # the style of "у меня запись на контемп" said before the request
     for clause in clauses:
         made = [_inherit(c, previous) for c in _clause_commands(clause, ctx, previous, entities)]
+        made = [_with_booking_style(c, mine) for c in made]
+        if Cue.MINE in clause.cues and clause.services:
+            mine = clause.services[0]
+        if made and isinstance(made[-1], AskFaq) and requests and _short(clause.folded):
+            made = []  # "где вы? на светланской?": an elaboration of the question before
         requests += made
         if made:
             previous = made[-1]
@@ -436,6 +476,19 @@ def _commands(
     if Cue.PRESENCE in all_cues and not requests:
         out.append(Presence())
     return _dedupe(out)
+
+
+def _with_booking_style(command: Command, style: str | None) -> Command:
+    if style and isinstance(command, CancelBooking | Reschedule) and not command.ref.service_id:
+        return command.model_copy(
+            update={"ref": command.ref.model_copy(update={"service_id": style})}
+        )
+    return command
+
+
+def _short(folded: str) -> bool:
+    rest = _SMALL_WORDS.sub(" ", _FUNCTION_WORDS.sub(" ", folded))
+    return len(re.findall(r"[а-я]{3,}", rest)) <= 1
 
 
 def _inherit(command: Command, previous: Command | None) -> Command:
@@ -478,6 +531,8 @@ def _flow_commands(
         out.append(Confirm())
     if ctx.options and (idx := _choice(folded, ctx, entities)) is not None:
         out.append(ChooseOption(index=idx))
+    elif ctx.asked == "pick_booking" and references.every(folded):
+        out.append(CancelBooking(ref=BookingRef(every=True)))  # "обе", "все"
     same = True if Cue.SAME in cues else (False if Cue.OTHER in cues else None)
     if entities.name or entities.phone or entities.attendee or same is not None:
         out.append(
@@ -583,6 +638,10 @@ def _is_booking(clause: _Clause, service: str | None, when: WhenSpec | None) -> 
     cues = clause.cues
     if Cue.MINE in cues and not _BOOKING_VERB.search(clause.folded):
         return False  # "у меня запись на контемп": an existing booking, not a new one
+    if cues & {Cue.CANCEL, Cue.MOVE}:
+        return False  # "за сколько можно отменить запись": about a booking, not a new one
+    if Cue.DECLINE in cues and not (service or when):
+        return False  # "стоп, не записывайте", "давайте в другой раз"
     if Cue.BOOK in cues:
         return True
     if Cue.COME not in cues:
@@ -642,6 +701,8 @@ def _bare(
         return [AskSchedule(service_id=service, when=when)]
     if not service and not when:
         return []
+    if Cue.MINE in clause.cues and ctx.state != State.CANCEL_FLOW:
+        return []  # "у меня запись на контемп, …": names the booking the next clause acts on
     if ctx.in_booking or ctx.state in (State.SERIAL_BOOKING, State.CANCEL_FLOW):
         return [SetSlots(service_id=service, when=when)]
     if ctx.state == State.BROWSING_SCHEDULE and not service:
@@ -655,7 +716,7 @@ def _bare(
 
 _SMALL_WORDS = re.compile(
     r"\b(?:привет\w*|здравств\w*|здрасте|добр\w+|день|вечер|утро|спасибо|спс|да|нет|ок|окей|"
-    r"вы|ты|тут|здесь|алло|ау|эй|а|ну|и|хорошо|понятно|ясно|отлично|супер|класс)\b"
+    r"вы|ты|тут|здесь|алло|ау|эй|а|ну|и|хорошо|понятно|ясно|отлично|супер|класс|можно|ли)\b"
 )
 
 
@@ -670,7 +731,7 @@ def _leftover(clause: _Clause, ctx: _Context) -> bool:
     """Words beyond cue words, styles and function words: "абик можно *заморозить*?" asks
     something other than the price."""
     rest = _FUNCTION_WORDS.sub(" ", clause.folded)
-    vocabulary = ctx.vocabulary | cue_words(clause.folded)
+    vocabulary = ctx.vocabulary | cue_words(clause.folded) | _day_words(clause.folded)
     return any(w not in vocabulary for w in re.findall(r"[а-яa-z]{3,}", rest))
 
 
@@ -755,6 +816,28 @@ def _reschedule(clause: _Clause, ctx: _Context) -> Command:
     )
 
 
+def _fold_repeats(requests: list[Command]) -> list[Command]:
+    """One answer per topic and one late notice per message; "перезапишите на среду, а то в
+    пн не успеваю": the cancel clause names the booking the move is about."""
+    out: list[Command] = []
+    for command in requests:
+        if isinstance(command, AskInfo) and any(
+            isinstance(c, AskInfo) and c.topic == command.topic for c in out
+        ):
+            continue
+        late = next((c for c in out if isinstance(c, ReportLate)), None)
+        if isinstance(command, ReportLate) and late is not None:
+            if late.minutes is None and command.minutes is not None:
+                out[out.index(late)] = command
+            continue
+        move = next((c for c in out if isinstance(c, Reschedule)), None)
+        if isinstance(command, CancelBooking) and move is not None and move.ref.is_empty:
+            out[out.index(move)] = move.model_copy(update={"ref": command.ref})
+            continue
+        out.append(command)
+    return out
+
+
 def _merge_requests(requests: list[Command], entities: Entities) -> list[Command]:
     """Pieces of one request become one command: "на контемп, в среду вечером"; "хилс завтра
     в 19 есть место? запишите меня" (the booking takes the style and day asked about)."""
@@ -772,6 +855,7 @@ def _merge_requests(requests: list[Command], entities: Entities) -> list[Command
             requests[requests.index(start)] = StartBooking(
                 service_id=entities.service_ids[0], when=start.when or entities.when
             )
+    requests = _fold_repeats(requests)
     topics = {c.topic for c in requests if isinstance(c, AskInfo)}
     if InfoTopic.BEGINNERS in topics:  # what suits a beginner lists the directions anyway
         requests = [
@@ -847,7 +931,9 @@ def _reconcile(
 ) -> list[Command]:
     """Put the answers to the bot's question and the client's own requests together, the way
     the state makes sense of them."""
-    has_new_request = any(isinstance(c, StartBooking | BookSeries) for c in requests)
+    has_new_request = any(
+        isinstance(c, StartBooking | BookSeries) and (c.service_id or c.when) for c in requests
+    )
     corrections = Cue.CORRECTION in cues or Deny() in flow
     if ctx.in_booking or ctx.state == State.SERIAL_BOOKING:
         # "записывайте" at the summary is a yes, not a new booking with nothing in it
