@@ -14,6 +14,7 @@ import re
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.admin_desk import PlainAdminDesk
 from dancebot.dialogue.fit import fit
@@ -77,7 +78,7 @@ class AdminConsole:
         if message.is_edit:
             log.info("admin_edit_ignored", message_id=message.message_id)
             if text.startswith("/") or message.thread_id is not None:
-                await self._desk.tell(await self._topic_client(message), R.admin_edit_ignored())
+                await self._desk.tell(await self._topic_client(message), A.edit_ignored())
             return "edit_ignored"
         if not text:
             return "ignored"
@@ -109,12 +110,12 @@ class AdminConsole:
         session = await self._sessions.load(client.channel, client.chat_id)
         if session is None:
             await self._desk.tell(
-                client, R.admin_unknown_chat(client.chat_id), reply_to_callback=callback
+                client, A.unknown_chat(client.chat_id), reply_to_callback=callback
             )
             return "unknown_chat"
         self._to_admin(session)
         await self._sessions.save(session)
-        await self._desk.tell(client, R.admin_took(admin), reply_to_callback=callback)
+        await self._desk.tell(client, A.took(admin), reply_to_callback=callback)
         return "taken"
 
     async def handle(self, text: str, *, topic: ClientRef | None = None) -> str:
@@ -127,7 +128,7 @@ class AdminConsole:
         if m := _CLOSE.match(text):
             if m.group(1) is None:
                 if topic is None:
-                    await self._desk.tell(None, R.admin_help())
+                    await self._desk.tell(None, A.help())
                     return "help"
                 return await self._close_client(topic)
             return await self._close(m.group(1))
@@ -137,20 +138,20 @@ class AdminConsole:
             return await self._done(int(m.group(1)))
         if not text.startswith("/"):
             return "chatter_ignored"
-        await self._desk.tell(topic, R.admin_help())
+        await self._desk.tell(topic, A.help())
         return "help"
 
     async def _reply(self, chat_id: str, text: str) -> str:
         session = await self._find(chat_id)
         if session is None:
-            await self._admin.notify_admin(R.admin_unknown_chat(chat_id))
+            await self._admin.notify_admin(A.unknown_chat(chat_id))
             return "unknown_chat"
         return await self._relay(session, text)
 
     async def _reply_to(self, client: ClientRef, text: str) -> str:
         session = await self._sessions.load(client.channel, client.chat_id)
         if session is None:
-            await self._desk.tell(client, R.admin_unknown_chat(client.chat_id))
+            await self._desk.tell(client, A.unknown_chat(client.chat_id))
             return "unknown_chat"
         return await self._relay(session, text)
 
@@ -172,7 +173,7 @@ class AdminConsole:
     async def _close(self, chat_id: str) -> str:
         session = await self._find(chat_id)
         if session is None:
-            await self._admin.notify_admin(R.admin_unknown_chat(chat_id))
+            await self._admin.notify_admin(A.unknown_chat(chat_id))
             return "unknown_chat"
         return await self._closed(session)
 
@@ -180,7 +181,7 @@ class AdminConsole:
         session = await self._sessions.load(client.channel, client.chat_id)
         if session is None:
             await self._desk.tell(
-                client, R.admin_unknown_chat(client.chat_id), reply_to_callback=callback
+                client, A.unknown_chat(client.chat_id), reply_to_callback=callback
             )
             return "unknown_chat"
         return await self._closed(session, callback=callback)
@@ -193,9 +194,7 @@ class AdminConsole:
         await self._send(session, R.admin_closed())
         await self._sessions.save(session)
         client = ClientRef(session.channel, session.chat_id)
-        await self._desk.tell(
-            client, R.admin_case_closed(session.chat_id), reply_to_callback=callback
-        )
+        await self._desk.tell(client, A.case_closed(session.chat_id), reply_to_callback=callback)
         return "closed"
 
     async def _list_fallback(self) -> str:

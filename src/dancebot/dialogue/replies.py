@@ -594,30 +594,3 @@ def from_admin(text: str) -> Reply:
 
 def admin_closed() -> Reply:
     return Reply("Администратор завершил диалог. Если что-то ещё понадобится — пишите, я на связи!")
-
-
-def admin_unknown_chat(chat_id: str) -> str:
-    return f"Чат {chat_id} не найден (нет активной сессии)."
-
-
-def admin_case_closed(chat_id: str) -> str:
-    return f"Диалог с чатом {chat_id} закрыт, бот снова отвечает сам."
-
-
-def admin_took(admin: str | None) -> str:
-    return f"🙋 {admin or 'Администратор'} взял(а) диалог. Пишите ответ прямо в этой теме."
-
-
-def admin_edit_ignored() -> str:
-    return "✏️ Исправленное сообщение клиенту не отправлено: он уже получил первое. Напишите новое."
-
-
-def admin_topic_hint() -> str:
-    return "Пишите ответ прямо в этой теме — он уйдёт клиенту. [Решено] вернёт клиента боту."
-
-
-def admin_help() -> str:
-    return (
-        "Команды: /reply ID текст — ответить клиенту; /close ID — вернуть клиента боту; "
-        "/fallback — очередь заявок; /done N — закрыть заявку."
-    )

@@ -18,7 +18,7 @@ import structlog
 from redis.asyncio import Redis
 
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.dialogue import replies as R
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue.admin import case_buttons
 from dancebot.domain.messages import Button, Channel, OutboundMessage
 from dancebot.ports.channels import ChannelError
@@ -90,7 +90,7 @@ class TopicAdminDesk:
             await self._fallback.open_case(client, title=title, card=card, trace_id=trace_id)
             return
         await self._put(
-            f"{card}\n{R.admin_topic_hint()}",
+            f"{card}\n{A.topic_hint()}",
             thread_id=thread_id,
             buttons=case_buttons(client),
             pin=True,
