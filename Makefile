@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install uv services lint typecheck scenarios clean
+.PHONY: demo test install uv services lint typecheck scenarios clean bench bench-quick chaos fuzz
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -20,8 +20,8 @@ services:
 	@bash scripts/services.sh
 
 lint: install
-	$(UV) run ruff check src tests
-	$(UV) run ruff format --check src tests
+	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
 
 typecheck: install
 	$(UV) run mypy
@@ -34,6 +34,13 @@ scenarios: install
 test: install services lint typecheck
 	$(UV) run pytest -q
 	@$(MAKE) --no-print-directory scenarios
+
+# Not in `make test`: they measure and stress, and take minutes (bench/README.md).
+bench: install services
+	$(UV) run python -m bench.run --json var/bench.json
+
+bench-quick: install services
+	$(UV) run python -m bench.run --quick --json var/bench-quick.json
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
