@@ -42,5 +42,10 @@ bench: install services
 bench-quick: install services
 	$(UV) run python -m bench.run --quick --json var/bench-quick.json
 
+CHAOS_CONVERSATIONS ?= 100
+CHAOS_KILLS ?= 8
+chaos: install services
+	$(UV) run python -m bench.chaos --conversations $(CHAOS_CONVERSATIONS) --kills $(CHAOS_KILLS)
+
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
