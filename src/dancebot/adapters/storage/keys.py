@@ -74,10 +74,14 @@ class RedisKeys:
     def crm_cache(self, kind: str, *parts: object) -> str:
         return self._key("crm", kind, *parts)
 
-    def crm_cache_generation(self) -> str:
-        """Bumped after every booking or cancellation: schedule entries of older generations
-        are never read again (invalidation without SCAN)."""
-        return self._key("crm", "schedule_generation")
+    def crm_cache_day_version(self, day: str) -> str:
+        """Bumped after a booking or a cancellation on ``day`` (ISO date): that day's cached
+        reservation counts of older versions are never read again (no SCAN, no global bump)."""
+        return self._key("crm", "day_version", day)
+
+    def crm_cache_epoch(self) -> str:
+        """Bumped when a change cannot be placed on a day: every cached day is orphaned."""
+        return self._key("crm", "epoch")
 
     # WhatsApp (RFC §19)
     def wa_window(self, chat_id: str) -> str:
