@@ -12,8 +12,8 @@ from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.cancel import cancel_replaced
 from dancebot.dialogue.context import TurnContext
-from dancebot.dialogue.fallback import queue_booking
-from dancebot.dialogue.formatting import lesson_button
+from dancebot.dialogue.fallback import queue_booking, queue_request
+from dancebot.dialogue.formatting import hhmm, lesson_button, long_day
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
 from dancebot.domain.crm import Lesson, LessonRef
@@ -26,6 +26,7 @@ from dancebot.domain.errors import (
     NotFound,
 )
 from dancebot.domain.fsm import State
+from dancebot.domain.session import OfferedLesson
 from dancebot.kb.schema import Service
 from dancebot.nlu.contact import extract_name
 from dancebot.nlu.intents import is_no, is_yes
@@ -310,16 +311,27 @@ async def on_confirm(ctx: TurnContext) -> list[Reply]:
 
 
 async def execute(ctx: TurnContext) -> list[Reply]:
-    """Reserve the lesson in the CRM, exactly once (idempotency lock before the CRM call)."""
+    """Reserve the lesson in the CRM, exactly once (idempotency lock before the CRM call).
+
+    The client said "да" to the lesson in the session's slots: from here the request is never
+    dropped. When the CRM cannot even be read to check that lesson (down, slow, a login page,
+    an odd answer, the breaker open) the request goes to the fallback queue as it stands."""
     slots = ctx.session.slots
     service = _service(ctx)
-    lesson = await _chosen_lesson(ctx)
-    if service is None or lesson is None or not slots.client_name or not slots.client_phone:
+    chosen = slots.lesson
+    if service is None or chosen is None or not slots.client_name or not slots.client_phone:
         return await choose_lesson(ctx, When())
     phone, name = slots.client_phone, slots.client_name
-    fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
     ctx.session.move_to(State.BOOKING_IN_PROGRESS, now=ctx.now)
     await ctx.deps.sessions.save(ctx.session)  # a crash from here on is found by recovery
+    try:
+        lesson = L.find(await L.upcoming_lessons(ctx, service), _ref(chosen))
+    except CrmError as exc:
+        log.warning("booking_schedule_unreadable", error=type(exc).__name__)
+        return await _queue_chosen(ctx, service, chosen, reason=type(exc).__name__)
+    if lesson is None:  # the lesson left the schedule since the summary
+        return await _refused(ctx, service, NotFound("the chosen lesson is not scheduled"))
+    fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
     if not await ctx.deps.idempotency.acquire(fingerprint, ttl_seconds=IDEMPOTENCY_TTL_SECONDS):
         await _record(ctx, lesson, fingerprint, "duplicate")
         _finish(ctx)
@@ -358,6 +370,44 @@ async def execute(ctx: TurnContext) -> list[Reply]:
             return [R.rescheduled(old_lesson, lesson, address=ctx.deps.kb.studio.address)]
     attendee, slots.attendee_name = slots.attendee_name, None
     return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee)]
+
+
+def _ref(chosen: OfferedLesson) -> LessonRef:
+    return LessonRef(schedule_id=chosen.schedule_id, date=chosen.date)
+
+
+async def _queue_chosen(
+    ctx: TurnContext, service: Service, chosen: OfferedLesson, *, reason: str
+) -> list[Reply]:
+    """The fallback queue for the lesson as the client confirmed it (the CRM unread)."""
+    label = f"{service.name} — {long_day(chosen.date)}, {hhmm(chosen.start)}"
+    reply = await queue_request(ctx, _ref(chosen), label, reason=reason)
+    _finish(ctx)
+    return [reply]
+
+
+async def past_deadline(ctx: TurnContext) -> list[Reply]:
+    """The turn ran out of time (a CRM too slow to wait for). A booking under way is queued
+    as confirmed — should the CRM still carry out the late call, the retry finds that
+    reservation and books nothing twice (its idempotency key is kept, not released); a
+    series goes to the admin. Anything else: an honest "try again", no promise."""
+    session, slots = ctx.session, ctx.session.slots
+    service = _service(ctx)
+    if session.state == State.BOOKING_IN_PROGRESS and slots.lesson and service is not None:
+        return await _queue_chosen(ctx, service, slots.lesson, reason="CrmTimeout")
+    if session.state == State.BOOKING_IN_PROGRESS and slots.serial is not None:
+        await ctx.deps.admin.notify_admin(
+            f"Серийная запись не завершена (CRM не ответила вовремя): {slots.client_name}, "
+            f"{slots.client_phone}, чат {session.channel.value}:{session.chat_id}. "
+            "Проверьте в CRM, какие занятия записаны.",
+            trace_id=ctx.message.trace_id,
+        )
+        slots.serial = None
+        session.move_to(State.IDLE, now=ctx.now)
+        return [R.crm_unavailable_booking()]
+    if session.state == State.BOOKING_IN_PROGRESS:
+        session.move_to(State.IDLE, now=ctx.now)
+    return [R.crm_too_slow()]
 
 
 async def plan_reminders(
@@ -424,6 +474,8 @@ async def _refused(ctx: TurnContext, service: Service, exc: CrmError) -> list[Re
         alternatives = [
             x for x in alternatives if (x.schedule_id, x.date) != (chosen.schedule_id, chosen.date)
         ]
+    if not alternatives and chosen is not None:  # the reply promises the admin will write
+        await _tell_admin_refused(ctx, service, chosen, exc)
     ctx.session.slots.lesson = None
     ctx.session.slots.offered = [L.offered(x, lesson_button(x.start)) for x in alternatives]
     ctx.session.move_to(State.COLLECTING_DATETIME if alternatives else State.IDLE, now=ctx.now)
@@ -432,6 +484,19 @@ async def _refused(ctx: TurnContext, service: Service, exc: CrmError) -> list[Re
     if isinstance(exc, LessonInPast):
         return [R.lesson_in_past(service.name, alternatives)]
     return [R.schedule_changed(service.name, alternatives)]
+
+
+async def _tell_admin_refused(
+    ctx: TurnContext, service: Service, chosen: OfferedLesson, exc: CrmError
+) -> None:
+    slots, session = ctx.session.slots, ctx.session
+    await ctx.deps.admin.notify_admin(
+        f"⚠️ Не удалось записать ({type(exc).__name__}) и других занятий нет: "
+        f"{slots.client_name}, {display_phone(slots.client_phone or '')}, "
+        f"{service.name} — {long_day(chosen.date)}, {hhmm(chosen.start)}. "
+        f"Клиенту обещан ответ: /reply {session.chat_id} текст",
+        trace_id=ctx.message.trace_id,
+    )
 
 
 async def _record(

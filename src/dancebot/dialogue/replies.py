@@ -213,7 +213,20 @@ def crm_unavailable_booking() -> Reply:
 
 
 def crm_unavailable_schedule() -> Reply:
-    return Reply("Не могу сейчас проверить расписание. Уточню у администратора и напишу!")
+    # no "уточню у администратора": nobody was told, so nobody would write (issue 8)
+    return Reply(
+        "Не могу сейчас проверить расписание: система студии не отвечает. "
+        "Напишите, пожалуйста, через несколько минут."
+    )
+
+
+def crm_too_slow() -> Reply:
+    """The turn ran out of time waiting for the CRM, and nothing was in the middle of being
+    booked: an honest "try again", no promise."""
+    return Reply(
+        "Система студии сейчас отвечает очень медленно, не дождалась ответа. "
+        "Напишите, пожалуйста, ещё раз через несколько минут."
+    )
 
 
 def faq_answer(answer: str) -> Reply:

@@ -157,7 +157,7 @@ async def build_services(
         fallback=fallback,
         test_mode=settings.test_mode,
     )
-    engine = ConversationEngine(deps, outbox=outbox)
+    engine = ConversationEngine(deps, outbox=outbox, turn_deadline=settings.turn_deadline_seconds)
     timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback)
     # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
     recovered = await timeouts.run_due(clock.now())

@@ -249,9 +249,8 @@ def serve(
 def worker() -> None:
     """Run the worker: outbound delivery with rate limits, retries and the dead-letter table;
     reminders, FSM timeouts and session recovery every few seconds."""
-    from arq import run_worker
-
     from dancebot.entrypoints.channels import ConfigurationError
+    from dancebot.entrypoints.worker import run_resilient_worker
     from dancebot.entrypoints.worker_process import worker_for
 
     settings = Settings()
@@ -261,7 +260,7 @@ def worker() -> None:
     except ConfigurationError as exc:
         err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    run_worker(settings_dict)
+    run_resilient_worker(settings_dict)
 
 
 def main() -> None:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     impulse_api_key: SecretStr = SecretStr("emulator-key")
     impulse_auth_scheme: Literal["key_colon", "colon_key", "raw"] = "key_colon"
     impulse_timeout_seconds: float = 10.0
+    # one conversation turn, CRM calls included: past it the client gets the honest fallback
+    # answer and a booking under way is queued (issue 8); well under the stream's reclaim time
+    turn_deadline_seconds: float = Field(default=8.0, gt=0)
     impulse_emulator_seed: Path = Path("seeds/studio_tatyana.yaml")
     # the embedded emulator keeps its bookings in this file between runs (unset → under
     # var_dir; "memory" → nothing kept)
