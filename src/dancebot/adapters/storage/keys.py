@@ -102,6 +102,16 @@ class RedisKeys:
         """The worker's arq queue (sorted set of job ids): outbound sends and worker jobs."""
         return self._key("arq", "queue")
 
+    def outbound_wake(self) -> str:
+        """A one-element list the outbox pushes to after queuing a send; an idle worker
+        waits on it (BLPOP) instead of polling the queue (D61)."""
+        return self.wake_of_queue(self.arq_queue())
+
+    @staticmethod
+    def wake_of_queue(queue_name: str) -> str:
+        """The wake list of an arq queue (the worker knows only its queue's name)."""
+        return f"{queue_name}:wake"
+
     def outbound_sent(self, message_id: str) -> str:
         """Set once the channel accepted the message: a retried job then sends nothing."""
         return self._key("outbound", "sent", message_id)
