@@ -44,6 +44,11 @@ bench-quick: install services
 
 CHAOS_CONVERSATIONS ?= 100
 CHAOS_KILLS ?= 8
+FUZZ_EXAMPLES ?= 10000
+fuzz: install services
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest -q \
+	  tests/e2e/channels/test_webhook_fuzz.py tests/unit/crm/test_impulse_fuzz.py
+
 chaos: install services
 	$(UV) run python -m bench.chaos --conversations $(CHAOS_CONVERSATIONS) --kills $(CHAOS_KILLS)
 
