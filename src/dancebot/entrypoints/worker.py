@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
@@ -41,6 +42,7 @@ _STACK = "dancebot_exit_stack"
 # deferred to a later time, e.g. a retry, are seen within it); arq's own poll sleep is off.
 IDLE_WAIT_SECONDS = 0.2
 FULL_WAIT_SECONDS = 0.01  # every job slot busy: look again very soon
+MIN_WAIT_SECONDS = 0.005
 RECONNECT_FIRST_DELAY = 0.5  # seconds; doubled after each failed poll while Redis is away
 RECONNECT_MAX_DELAY = 10.0
 # what a Redis that restarts, loads its data or cannot be reached raises
@@ -163,15 +165,21 @@ class ResilientWorker(Worker):
 
     async def _wait_for_work(self) -> None:
         """Replies leave as soon as they are queued: an idle worker blocks on the wake list
-        (the outbox pushes to it) rather than sleeping a fixed poll delay (D61)."""
+        (the outbox pushes to it) rather than sleeping a fixed poll delay, and no longer
+        than until the next deferred job (a rate-limited send) is due (D61)."""
         if self._found_jobs:
             return
         if self.job_counter >= self.max_jobs:
             await asyncio.sleep(FULL_WAIT_SECONDS)
             return
-        # redis-py types the timeout as int; Redis ≥ 6 takes seconds as a decimal
+        wait = IDLE_WAIT_SECONDS
+        upcoming = await self.pool.zrange(self.queue_name, 0, 0, withscores=True)
+        if upcoming:
+            due_in = upcoming[0][1] / 1000 - time.time()
+            wait = min(wait, max(due_in, MIN_WAIT_SECONDS))
+        # redis-py types the timeout as int; Redis ≥ 6 takes seconds as a decimal (0 = forever)
         await self.pool.execute_command(  # type: ignore[no-untyped-call]
-            "BLPOP", self._wake_key, IDLE_WAIT_SECONDS
+            "BLPOP", self._wake_key, round(wait, 3)
         )
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
