@@ -250,3 +250,11 @@ def test_is_admin_chat() -> None:
     assert not is_admin_chat(client, ADMIN_GROUP)
     assert not is_admin_chat(admin, None)
     assert not is_admin_chat(ignored, CHAT)
+
+
+def test_an_edit_date_no_clock_can_hold_is_malformed_not_a_crash() -> None:
+    # found by `make fuzz`: datetime.fromtimestamp raised OverflowError → HTTP 500
+    body = edited_update(42, "привет", message_id=7, date=NOW)
+    body["edited_message"]["edit_date"] = 10**17
+    with pytest.raises(MalformedUpdate):
+        parse_update(body, now=NOW)
