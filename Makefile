@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression clean
+.PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression clean bench bench-quick chaos fuzz
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -20,8 +20,8 @@ services:
 	@bash scripts/services.sh
 
 lint: install
-	$(UV) run ruff check src tests
-	$(UV) run ruff format --check src tests
+	$(UV) run ruff check src tests bench
+	$(UV) run ruff format --check src tests bench
 
 typecheck: install
 	$(UV) run mypy
@@ -45,6 +45,23 @@ test: install services lint typecheck
 	@$(MAKE) --no-print-directory scenarios
 	@$(MAKE) --no-print-directory nlu-eval
 	@$(MAKE) --no-print-directory prompt-regression
+
+# Not in `make test`: they measure and stress, and take minutes (bench/README.md).
+bench: install services
+	$(UV) run python -m bench.run --json var/bench.json
+
+bench-quick: install services
+	$(UV) run python -m bench.run --quick --json var/bench-quick.json
+
+CHAOS_CONVERSATIONS ?= 100
+CHAOS_KILLS ?= 8
+FUZZ_EXAMPLES ?= 10000
+fuzz: install services
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest -q \
+	  tests/e2e/channels/test_webhook_fuzz.py tests/unit/crm/test_impulse_fuzz.py
+
+chaos: install services
+	$(UV) run python -m bench.chaos --conversations $(CHAOS_CONVERSATIONS) --kills $(CHAOS_KILLS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -60,8 +60,8 @@ class Rig:
         assert "Всё верно?" in await self.say(chat, f"{name} {phone}")
 
     async def cold_cache(self) -> None:
-        """What every booking does to the schedule cache."""
-        await self.redis.incr(self.keys.crm_cache_generation())
+        """Every cached day orphaned (as a cancellation does; a booking orphans its day)."""
+        await self.redis.incr(self.keys.crm_cache_epoch())
 
     def retrier(self, **kwargs: Any) -> FallbackRetrier:
         s = self.services

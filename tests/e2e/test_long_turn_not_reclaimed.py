@@ -39,7 +39,7 @@ async def test_an_entry_whose_turn_is_running_is_not_reclaimed(
             reclaim_idle_ms=RECLAIM_IDLE_MS,
         )
         chat = rig.chat(1)
-        await rig.redis.incr(rig.keys.crm_cache_generation())  # the schedule is read live
+        await rig.redis.incr(rig.keys.crm_cache_epoch())  # the schedule is read live
         rig.emulator.set_fault("slow", 600)
         assert await stream.ingest(chat.message("расписание контемп на среду"))
         [entry] = await stream.read("first", block_ms=100)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 
 import structlog
 
@@ -24,6 +25,11 @@ from dancebot.ports.outbox import Outbox
 
 log = structlog.get_logger(__name__)
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+
+def _reply_id(message: UnifiedMessage, n: int) -> str:
+    """The ``n``-th reply's id, the same each time this very message is handled."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{message.trace_id}/reply/{n}").hex
 
 
 class ConversationEngine:
@@ -61,7 +67,6 @@ class ConversationEngine:
                 )
             for reply in replies:
                 session.remember("bot", reply.text, now=deps.clock.now())
-            await deps.sessions.save(session)
             outbound = [
                 OutboundMessage(
                     channel=message.channel,
@@ -71,12 +76,16 @@ class ConversationEngine:
                     trace_id=message.trace_id,
                     # the first reply to a button press also acknowledges the press
                     reply_to_callback=message.callback_query_id if n == 0 else None,
+                    id=_reply_id(message, n),
                 )
                 for n, reply in enumerate(replies)
             ]
+            # queued before the session is saved: a crash in between runs the turn again,
+            # and its replies carry the same ids, so they are queued and sent once (D64)
             for out in outbound:
-                await self._audit(message, "out", out.text, session)
                 await self._outbox.put(out)
+            await deps.sessions.save(session)
+            await asyncio.gather(*(self._audit(message, "out", o.text, session) for o in outbound))
             return outbound
 
     async def _replies(self, message: UnifiedMessage, session: Session) -> list[Reply]:

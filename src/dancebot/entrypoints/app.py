@@ -59,7 +59,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     keys: RedisKeys | None = None,
-    consumers: int = 2,
+    consumers: int = 1,
     telegram_polling: bool = False,
 ) -> FastAPI:
     settings = settings or Settings()

@@ -1,8 +1,8 @@
 """The conversation consumers: read the durable inbound stream, drop spam, run the
-pipeline (one chat at a time, in order), acknowledge. Entries a dead consumer left behind
-are reclaimed; an entry still being processed is kept fresh by a heartbeat, so a long turn
-is never reclaimed (and answered twice) by another consumer. Many app replicas may run these
-against one Redis."""
+pipeline (up to ``concurrency`` chats at once, each chat strictly in order), acknowledge.
+Entries a dead consumer left behind are reclaimed; an entry still being processed is kept
+fresh by a heartbeat, so a long turn is never reclaimed (and answered twice) by another
+consumer. Many app replicas may run these against one Redis."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from dancebot.ports.channels import ChannelSender
 
 log = structlog.get_logger(__name__)
 
+CONCURRENT_CHATS = 8  # turns in flight per process: different chats overlap their I/O
 RECLAIM_EVERY_SECONDS = 30.0
 RECLAIM_IDLE_MS = 60_000
 TYPING_AFTER_SECONDS = 1.0
@@ -36,7 +37,8 @@ class ConversationConsumers:
         *,
         spam: SpamFilter,
         senders: Mapping[Channel, ChannelSender],
-        count: int = 2,
+        count: int = 1,
+        concurrency: int = CONCURRENT_CHATS,
         reclaim_idle_ms: int = RECLAIM_IDLE_MS,
     ) -> None:
         self._stream = stream
@@ -46,10 +48,21 @@ class ConversationConsumers:
         self._count = count
         self._reclaim_idle_ms = reclaim_idle_ms
         self._host = f"{socket.gethostname()}-{id(self):x}"
+        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._last_of_chat: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self._running: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
         await self._stream.ensure_group()
-        await asyncio.gather(*(self._loop(f"{self._host}-{n}", stop) for n in range(self._count)))
+        try:
+            await asyncio.gather(
+                *(self._loop(f"{self._host}-{n}", stop) for n in range(self._count))
+            )
+        finally:
+            for task in self._running:
+                task.cancel()
+            await asyncio.gather(*self._running, return_exceptions=True)
 
     async def _loop(self, consumer: str, stop: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
@@ -62,20 +75,59 @@ class ConversationConsumers:
                         consumer, min_idle_ms=self._reclaim_idle_ms
                     )
                     next_reclaim = loop.time() + RECLAIM_EVERY_SECONDS
-                entries += await self._stream.read(consumer, block_ms=500)
+                await self._slots.acquire()  # read only when a turn can start
+                self._slots.release()
+                entries += await self._stream.read(consumer, count=self._concurrency, block_ms=500)
                 for entry in entries:
-                    await self.handle_entry(entry, consumer=consumer)
+                    await self._dispatch(entry, consumer=consumer)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis blips: keep consuming, never die
                 log.error("consumer_error", consumer=consumer, error_type=type(exc).__name__)
                 await asyncio.sleep(1.0)
 
-    async def handle_entry(self, entry: Entry, *, consumer: str) -> None:
-        """Process one entry, then acknowledge it (an exception leaves it for a reclaim)."""
+    async def _dispatch(self, entry: Entry, *, consumer: str) -> None:
+        """Start the entry's turn as a task once a slot is free (D62): turns of different
+        chats run side by side; a chat's turn waits for that chat's previous one, so each
+        chat is handled strictly in stream order."""
+        await self._slots.acquire()
+        chat = (
+            (entry.message.channel.value, entry.message.chat_id)
+            if entry.message is not None
+            else ("", entry.entry_id)
+        )
+        task = asyncio.create_task(
+            self._turn(entry, consumer=consumer, after=self._last_of_chat.get(chat))
+        )
+        self._last_of_chat[chat] = task
+        self._running.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._slots.release()
+            self._running.discard(finished)
+            if self._last_of_chat.get(chat) is finished:
+                del self._last_of_chat[chat]
+
+        task.add_done_callback(done)
+
+    async def _turn(self, entry: Entry, *, consumer: str, after: asyncio.Task[None] | None) -> None:
+        try:
+            await self.handle_entry(entry, consumer=consumer, after=after)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the entry stays pending: a reclaim takes it again
+            log.error("consumer_turn_failed", consumer=consumer, error_type=type(exc).__name__)
+
+    async def handle_entry(
+        self, entry: Entry, *, consumer: str, after: asyncio.Task[None] | None = None
+    ) -> None:
+        """Process one entry (once ``after``, the chat's previous turn, has ended), then
+        acknowledge it (an exception leaves it for a reclaim)."""
         if entry.message is not None:
             heartbeat = asyncio.create_task(self._heartbeat(consumer, entry.entry_id))
             try:
+                if after is not None:
+                    await asyncio.wait({after})
                 await self._process(entry.message)
             finally:
                 heartbeat.cancel()

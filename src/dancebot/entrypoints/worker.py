@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
@@ -37,6 +38,11 @@ ARQ_MAX_TRIES = 100_000
 SEND_JOB_TIMEOUT_SECONDS = 120  # a send (≤ 30 s by default) plus Redis and the dead-letter write
 KEEP_RESULT_SECONDS = 24 * 3600  # while kept, putting the same message again queues nothing
 _STACK = "dancebot_exit_stack"
+# An idle worker waits this long on the wake list before looking at the queue again (jobs
+# deferred to a later time, e.g. a retry, are seen within it); arq's own poll sleep is off.
+IDLE_WAIT_SECONDS = 0.2
+FULL_WAIT_SECONDS = 0.01  # every job slot busy: look again very soon
+MIN_WAIT_SECONDS = 0.005
 RECONNECT_FIRST_DELAY = 0.5  # seconds; doubled after each failed poll while Redis is away
 RECONNECT_MAX_DELAY = 10.0
 # what a Redis that restarts, loads its data or cannot be reached raises
@@ -130,15 +136,22 @@ class ResilientWorker(Worker):
     """arq's ``Worker`` that survives Redis going away: a poll that fails because Redis is
     unreachable is logged once per outage and retried with backoff (0.5 s doubling to
     10 s); jobs carry on once Redis is back (a job cut off mid-way runs again after its
-    in-progress timeout; sending is idempotent, D14)."""
+    in-progress timeout; sending is idempotent, D14). Idle, it blocks on the queue's wake
+    list instead of sleeping arq's poll delay, so a queued reply is sent at once (D61)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._failed_polls = 0
+        # no fixed poll sleep: an idle worker waits on the queue's wake list (D61)
+        self.poll_delay_s = 0.0
+        self._wake_key = RedisKeys.wake_of_queue(self.queue_name)
+        self._found_jobs = False
 
     async def _poll_iteration(self) -> None:
         try:
+            self._found_jobs = False
             await super()._poll_iteration()
+            await self._wait_for_work()
         except REDIS_AWAY as exc:
             self._failed_polls += 1
             delay = min(RECONNECT_FIRST_DELAY * 2 ** (self._failed_polls - 1), RECONNECT_MAX_DELAY)
@@ -150,7 +163,27 @@ class ResilientWorker(Worker):
             log.info("worker_redis_back", failed_polls=self._failed_polls)
             self._failed_polls = 0
 
+    async def _wait_for_work(self) -> None:
+        """Replies leave as soon as they are queued: an idle worker blocks on the wake list
+        (the outbox pushes to it) rather than sleeping a fixed poll delay, and no longer
+        than until the next deferred job (a rate-limited send) is due (D61)."""
+        if self._found_jobs:
+            return
+        if self.job_counter >= self.max_jobs:
+            await asyncio.sleep(FULL_WAIT_SECONDS)
+            return
+        wait = IDLE_WAIT_SECONDS
+        upcoming = await self.pool.zrange(self.queue_name, 0, 0, withscores=True)
+        if upcoming:
+            due_in = upcoming[0][1] / 1000 - time.time()
+            wait = min(wait, max(due_in, MIN_WAIT_SECONDS))
+        # redis-py types the timeout as int; Redis ≥ 6 takes seconds as a decimal (0 = forever)
+        await self.pool.execute_command(  # type: ignore[no-untyped-call]
+            "BLPOP", self._wake_key, round(wait, 3)
+        )
+
     async def start_jobs(self, job_ids: list[bytes]) -> None:
+        self._found_jobs = self._found_jobs or bool(job_ids)
         for job_id in job_ids:
             try:
                 await super().start_jobs([job_id])

@@ -13,10 +13,12 @@ A later e2e test can copy these fixtures as they are.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -48,11 +50,13 @@ class CrmWire(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self._inner = inner
         self.calls: list[tuple[str, str]] = []
+        self.requests: list[tuple[str, bytes]] = []  # ("entity/action", body)
         self.on_response: list[Callable[[httpx.Response], None]] = []
         self.lose: Callable[[httpx.Request], bool] = lambda request: False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.calls.append((request.method, "/".join(request.url.path.split("/")[-2:])))
+        self.requests.append((self.calls[-1][1], request.content))
         response = await self._inner.handle_async_request(request)
         for hook in self.on_response:
             hook(response)
@@ -66,6 +70,10 @@ class CrmWire(httpx.AsyncBaseTransport):
 
     def count(self, endpoint: str, method: str | None = None) -> int:
         return sum(1 for m, e in self.calls if e == endpoint and method in (None, m))
+
+    def bodies(self, endpoint: str) -> list[Any]:
+        """The JSON bodies sent to ``endpoint``, in order."""
+        return [json.loads(body) for e, body in self.requests if e == endpoint and body]
 
 
 async def serve(app: ASGIApp) -> AsyncIterator[str]:

@@ -1,6 +1,7 @@
 """The schedule cache in front of the emulator, against real Redis and fakeredis alike:
-served without HTTP while fresh by the virtual clock, gone after its TTL, orphaned by a
-booking or a cancellation, and never a reason for a CRM call to fail."""
+served without HTTP while fresh by the virtual clock, gone after its TTL, a day's counts
+orphaned by a booking on that day (only that day: D60), and never a reason for a CRM call to
+fail."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dancebot.adapters.clock import VirtualClock
 from dancebot.adapters.crm.impulse.cache import ScheduleCache
 from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
+from dancebot.adapters.crm.impulse.models import date_to_unix
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.crm import LessonRef
 from dancebot.domain.errors import CrmServerError
@@ -61,8 +63,9 @@ async def test_second_schedule_is_served_without_http(
     assert len(crm_wire.calls) == sent
     assert second == first
     assert second[0].start.tzinfo == ZoneInfo("Asia/Vladivostok")
+    # days already counted are not read again, whatever range asks for them
     other_range = await cached_client.get_schedule(date_from=WEEK["date_from"], date_to=NEXT_WED)
-    assert len(crm_wire.calls) > sent
+    assert len(crm_wire.calls) == sent
     assert len(other_range) == 2
 
 
@@ -92,7 +95,27 @@ async def test_a_booking_invalidates_the_schedule(
     after = await cached_client.get_schedule(**WEEK)
 
     assert [lesson.free_places for lesson in after] == [11, 11]
-    assert crm_wire.count("schedule/list") == 2
+    # the rules stay cached; the reservations are read again for the booked day only
+    assert crm_wire.count("schedule/list") == 1
+    assert crm_wire.count("reservation/list") == 2
+    assert crm_wire.bodies("reservation/list")[-1]["columns"]["date"] == {
+        "from": date_to_unix(NEXT_WED),
+        "to": date_to_unix(NEXT_WED),
+    }
+
+
+async def test_a_booking_leaves_other_days_cached(
+    cached_client: ImpulseClient, crm_wire: Any
+) -> None:
+    await cached_client.get_schedule(**WEEK)
+    await cached_client.create_booking(
+        client_id=500, lesson=LessonRef(schedule_id=100, date=NEXT_WED)
+    )
+    reads = crm_wire.count("reservation/list")
+
+    await cached_client.get_schedule(date_from=WEEK["date_from"], date_to=date(2026, 3, 10))
+
+    assert crm_wire.count("reservation/list") == reads
 
 
 async def test_a_cancellation_invalidates_the_schedule(cached_client: ImpulseClient) -> None:
@@ -116,7 +139,10 @@ async def test_a_failed_create_that_may_have_applied_invalidates_too(
 
     await cached_client.get_schedule(**WEEK)
 
-    assert crm_wire.count("schedule/list") == 2
+    assert crm_wire.bodies("reservation/list")[-1]["columns"]["date"] == {
+        "from": date_to_unix(NEXT_WED),
+        "to": date_to_unix(NEXT_WED),
+    }
 
 
 async def test_groups_are_kept_an_hour(
@@ -159,31 +185,54 @@ async def test_a_redis_outage_does_not_fail_the_crm_call(
 async def test_entries_carry_a_redis_expiry_and_a_corrupt_one_is_a_miss(
     cache: ScheduleCache, cache_redis: aioredis.Redis, clock: VirtualClock
 ) -> None:
-    key = await cache.schedule_key(**WEEK)
-    assert key is not None
-    await cache.put_lessons(key, [], now=clock.now())
-    assert await cache.get_lessons(key, now=clock.now()) == []
+    lookup = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert lookup is not None and lookup.found == {}
+    await cache.put_taken(lookup, {NEXT_WED: {100: 3}}, now=clock.now())
+    again = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert again is not None and again.found == {NEXT_WED: {100: 3}}
+    key = lookup.keys[NEXT_WED]
     assert 0 < await cache_redis.ttl(key) <= 15 * 60
 
     await cache_redis.set(key, b"{not json")
 
-    assert await cache.get_lessons(key, now=clock.now()) is None
+    corrupt = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert corrupt is not None and corrupt.found == {}
 
 
 async def test_an_entry_from_the_future_is_not_trusted(
     cache: ScheduleCache, clock: VirtualClock
 ) -> None:
-    key = await cache.schedule_key(**WEEK)
-    assert key is not None
-    await cache.put_lessons(key, [], now=clock.now() + timedelta(minutes=5))
+    lookup = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert lookup is not None
+    await cache.put_taken(lookup, {NEXT_WED: {}}, now=clock.now() + timedelta(minutes=5))
 
-    assert await cache.get_lessons(key, now=clock.now()) is None
+    later = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert later is not None and later.found == {}
 
 
-async def test_invalidation_moves_schedule_keys_to_a_new_generation(cache: ScheduleCache) -> None:
-    before = await cache.schedule_key(**WEEK)
-    await cache.invalidate_schedule()
-    after = await cache.schedule_key(**WEEK)
+async def test_invalidating_a_day_moves_only_its_key_and_the_epoch_moves_all(
+    cache: ScheduleCache, clock: VirtualClock
+) -> None:
+    days = [date(2026, 3, 10), NEXT_WED]
+    before = await cache.lookup_taken(days, now=clock.now())
+    await cache.invalidate_day(NEXT_WED)
+    after_day = await cache.lookup_taken(days, now=clock.now())
+    await cache.invalidate_all()
+    after_all = await cache.lookup_taken(days, now=clock.now())
 
-    assert before is not None and after is not None
-    assert before != after
+    assert before is not None and after_day is not None and after_all is not None
+    assert after_day.keys[days[0]] == before.keys[days[0]]
+    assert after_day.keys[NEXT_WED] != before.keys[NEXT_WED]
+    assert not set(after_all.keys.values()) & set(after_day.keys.values())
+
+
+async def test_counts_read_while_a_booking_lands_are_never_served(
+    cache: ScheduleCache, clock: VirtualClock
+) -> None:
+    lookup = await cache.lookup_taken([NEXT_WED], now=clock.now())  # taken before the CRM read
+    assert lookup is not None
+    await cache.invalidate_day(NEXT_WED)  # a booking lands meanwhile
+    await cache.put_taken(lookup, {NEXT_WED: {100: 2}}, now=clock.now())  # stale counts
+
+    later = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert later is not None and later.found == {}

@@ -32,6 +32,14 @@ def arq_pool(redis: Redis) -> ArqRedis:
     return ArqRedis(pool_or_conn=redis.connection_pool)
 
 
+async def wake_worker(redis: Redis, key: str) -> None:
+    """Tell an idle worker that a job is queued (the list holds one token at most)."""
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.lpush(key, 1)
+        pipe.ltrim(key, 0, 0)
+        await pipe.execute()
+
+
 class ArqOutbox:
     """Queues each message as a ``send_outbound`` job on the worker's queue.
 
@@ -42,6 +50,7 @@ class ArqOutbox:
     def __init__(self, pool: ArqRedis, *, keys: RedisKeys) -> None:
         self._pool = pool
         self._queue = keys.arq_queue()
+        self._wake = keys.outbound_wake()
 
     async def put(self, message: OutboundMessage) -> None:
         job = await self._pool.enqueue_job(
@@ -50,6 +59,8 @@ class ArqOutbox:
             _job_id=outbound_job_id(message.id),
             _queue_name=self._queue,
         )
+        if job is not None:
+            await wake_worker(self._pool, self._wake)
         log.info(
             "outbound_queued" if job is not None else "outbound_already_queued",
             message_id=message.id,

@@ -30,8 +30,10 @@ class RedisChatGate:
 
     async def enqueue(self, message: UnifiedMessage) -> None:
         key = self._keys.chat_queue(message.channel.value, message.chat_id)
-        await self._redis.rpush(key, message.model_dump_json())
-        await self._redis.expire(key, QUEUE_TTL_SECONDS)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, message.model_dump_json())
+            pipe.expire(key, QUEUE_TTL_SECONDS)
+            await pipe.execute()
 
     async def try_enter(self, channel: Channel, chat_id: str) -> str | None:
         token = uuid.uuid4().hex
@@ -43,10 +45,13 @@ class RedisChatGate:
     async def next_message(
         self, channel: Channel, chat_id: str, token: str
     ) -> UnifiedMessage | None:
-        await self._redis.eval(
-            _EXTEND, 1, self._keys.chat_lock(channel.value, chat_id), token, str(self._ttl)
-        )
-        raw = await self._redis.lpop(self._keys.chat_queue(channel.value, chat_id))
+        # one round trip: extend our lock, take the next message
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.eval(
+                _EXTEND, 1, self._keys.chat_lock(channel.value, chat_id), token, str(self._ttl)
+            )
+            pipe.lpop(self._keys.chat_queue(channel.value, chat_id))
+            _, raw = await pipe.execute()
         if not isinstance(raw, bytes | str):
             return None
         return UnifiedMessage.model_validate_json(raw)

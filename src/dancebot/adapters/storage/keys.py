@@ -83,10 +83,14 @@ class RedisKeys:
     def crm_cache(self, kind: str, *parts: object) -> str:
         return self._key("crm", kind, *parts)
 
-    def crm_cache_generation(self) -> str:
-        """Bumped after every booking or cancellation: schedule entries of older generations
-        are never read again (invalidation without SCAN)."""
-        return self._key("crm", "schedule_generation")
+    def crm_cache_day_version(self, day: str) -> str:
+        """Bumped after a booking or a cancellation on ``day`` (ISO date): that day's cached
+        reservation counts of older versions are never read again (no SCAN, no global bump)."""
+        return self._key("crm", "day_version", day)
+
+    def crm_cache_epoch(self) -> str:
+        """Bumped when a change cannot be placed on a day: every cached day is orphaned."""
+        return self._key("crm", "epoch")
 
     # WhatsApp (RFC §19)
     def wa_window(self, chat_id: str) -> str:
@@ -97,6 +101,16 @@ class RedisKeys:
     def arq_queue(self) -> str:
         """The worker's arq queue (sorted set of job ids): outbound sends and worker jobs."""
         return self._key("arq", "queue")
+
+    def outbound_wake(self) -> str:
+        """A one-element list the outbox pushes to after queuing a send; an idle worker
+        waits on it (BLPOP) instead of polling the queue (D61)."""
+        return self.wake_of_queue(self.arq_queue())
+
+    @staticmethod
+    def wake_of_queue(queue_name: str) -> str:
+        """The wake list of an arq queue (the worker knows only its queue's name)."""
+        return f"{queue_name}:wake"
 
     def outbound_sent(self, message_id: str) -> str:
         """Set once the channel accepted the message: a retried job then sends nothing."""

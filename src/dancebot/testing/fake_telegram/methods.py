@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -105,7 +106,9 @@ async def send_message(state: FakeTelegram, params: dict[str, Any]) -> dict[str,
     markup = params.get("reply_markup")
     buttons = _buttons(markup)
     message_id = state.next_message_id()
-    state.sent.append(SentMessage(chat_id, message_id, text, buttons, thread_id=thread_id))
+    state.sent.append(
+        SentMessage(chat_id, message_id, text, buttons, thread_id=thread_id, sent_at=time.time())
+    )
     result: dict[str, Any] = {
         "message_id": message_id,
         "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},

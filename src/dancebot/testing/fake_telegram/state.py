@@ -40,13 +40,15 @@ class RecordedCall:
 
 @dataclass(frozen=True, slots=True)
 class SentMessage:
-    """A message the bot sent (sendMessage answered ok)."""
+    """A message the bot sent (sendMessage answered ok); ``sent_at``: when the fake received
+    it (``time.time()``, for benchmarks measuring end-to-end latency)."""
 
     chat_id: str
     message_id: int
     text: str
     buttons: tuple[tuple[str, str], ...] = ()  # (title, callback_data), row by row
     thread_id: int | None = None  # the forum topic it was posted in
+    sent_at: float = 0.0
 
     @property
     def payloads(self) -> tuple[str, ...]:

@@ -263,3 +263,11 @@ def test_a_message_in_a_forum_topic_keeps_its_topic_a_reply_thread_does_not() ->
     assert plain is not None and plain.thread_id is None
     pressed = parse(callback_update(ADMIN_GROUP, "adm:done:telegram:1", thread_id=4242)).message
     assert pressed is not None and pressed.thread_id == 4242
+
+
+def test_an_edit_date_no_clock_can_hold_is_malformed_not_a_crash() -> None:
+    # found by `make fuzz`: datetime.fromtimestamp raised OverflowError → HTTP 500
+    body = edited_update(42, "привет", message_id=7, date=NOW)
+    body["edited_message"]["edit_date"] = 10**17
+    with pytest.raises(MalformedUpdate):
+        parse_update(body, now=NOW)

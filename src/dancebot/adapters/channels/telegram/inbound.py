@@ -204,7 +204,10 @@ def _from_callback(update_id: int, query: CallbackQuery, *, now: datetime) -> Te
 def _utc(moment: datetime | int) -> datetime:
     # aiogram parses Unix dates into aware datetimes; plain ints are accepted for safety.
     if isinstance(moment, int):
-        return datetime.fromtimestamp(moment, tz=UTC)
+        try:
+            return datetime.fromtimestamp(moment, tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:  # a date no clock can hold
+            raise MalformedUpdate("date out of range") from exc
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)

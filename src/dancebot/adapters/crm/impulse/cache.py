@@ -1,10 +1,16 @@
-"""A Redis cache of CRM reads (RFC §20.3): schedules 15 min, groups 1 h.
+"""A Redis cache of CRM reads (RFC §20.3): schedule rules and reservation counts 15 min,
+groups 1 h.
 
 Freshness is judged by the caller's clock, not by Redis alone: every entry stores its
 ``fetched_at`` and an entry older than its TTL is treated as missing (the Redis ``EX`` is only
 a cleanup bound). So the virtual clock of tests and scenarios moves the cache as it moves
-everything else. Schedule keys carry a generation number; a booking or a cancellation bumps it
-(``invalidate_schedule``), which orphans every older schedule entry without a SCAN.
+everything else.
+
+Reservation counts are kept per day, each under that day's version: a booking or a
+cancellation bumps the version of the one day it touched (``invalidate_day``), so only that
+day is read again — every other day, and the rules, stay cached (D60). The versions are read
+*before* the CRM is, so counts read while a booking lands are stored under the old version
+and never served. A change that cannot be placed on a day bumps the epoch all keys carry.
 
 A cache that fails (Redis down or slow, a corrupt entry) never fails the CRM call: every
 method logs and answers "missing". After a Redis failure the cache stands aside for
@@ -18,6 +24,7 @@ import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -27,16 +34,18 @@ from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.domain.crm import Group, Lesson
+from dancebot.domain.crm import Group
 
 log = structlog.get_logger(__name__)
 
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseModel)
+_VERSION_SECONDS = 24 * 3600
 
 
 class ScheduleCache:
-    """Schedule and group lists in Redis (real or fakeredis: the same code).
+    """Schedule rules, per-day reservation counts and groups in Redis (real or fakeredis:
+    the same code).
 
     ``op_timeout`` bounds each Redis command (seconds); ``pause`` is how long the cache is
     skipped after a Redis failure (seconds of the monotonic clock: an outage is real time).
@@ -60,41 +69,47 @@ class ScheduleCache:
         self._pause = pause
         self._resume_at = 0.0
 
-    async def schedule_key(
-        self,
-        *,
-        date_from: date,
-        date_to: date,
-        style_id: int | None = None,
-        group_id: int | None = None,
-    ) -> str | None:
-        """The key of this schedule query in the current generation, or None when Redis is
-        unavailable. Take it *before* reading the CRM: if a booking lands meanwhile, the
-        result is stored under the old generation and never served."""
-        key = self._keys.crm_cache_generation()
-        ok, raw = await self._run("generation", lambda: self._redis.get(key))
-        if not ok:
+    async def get_rules(self, *, now: datetime) -> list[dict[str, Any]] | None:
+        """The CRM's schedule rules as it sent them, if younger than the schedule TTL."""
+        items = await self._get(self._keys.crm_cache("rules"), ttl=self._schedule_ttl, now=now)
+        return None if items is None else [i for i in items if isinstance(i, dict)]
+
+    async def put_rules(self, records: Sequence[dict[str, Any]], *, now: datetime) -> None:
+        entry = _entry(list(records), now=now)
+        await self._set({self._keys.crm_cache("rules"): entry}, ttl=self._schedule_ttl)
+
+    async def lookup_taken(self, days: Sequence[date], *, now: datetime) -> TakenLookup | None:
+        """The days' cached reservation counts, and the keys to store missing ones under;
+        None when Redis is unavailable. Take it *before* reading the CRM."""
+        version_keys = [self._keys.crm_cache_epoch()]
+        version_keys += [self._keys.crm_cache_day_version(day.isoformat()) for day in days]
+        ok, versions = await self._run("versions", lambda: self._redis.mget(version_keys))
+        if not ok or versions is None:
             return None
-        try:
-            generation = int(raw) if raw is not None else 0
-        except ValueError:
-            generation = 0
-        return self._keys.crm_cache(
-            "schedule",
-            generation,
-            date_from.isoformat(),
-            date_to.isoformat(),
-            "-" if style_id is None else style_id,
-            "-" if group_id is None else group_id,
-        )
+        epoch = _version(versions[0])
+        keys = {
+            day: self._keys.crm_cache("taken", epoch, day.isoformat(), _version(raw))
+            for day, raw in zip(days, versions[1:], strict=True)
+        }
+        ok, raws = await self._run("get", lambda: self._redis.mget(list(keys.values())))
+        found: dict[date, dict[int, int]] = {}
+        for day, raw in zip(keys, raws or [], strict=False):
+            counts = _counts(_fresh(raw, ttl=self._schedule_ttl, now=now))
+            if counts is not None:
+                found[day] = counts
+        return TakenLookup(keys=keys, found=found)
 
-    async def get_lessons(self, key: str, *, now: datetime) -> list[Lesson] | None:
-        """The cached lessons under ``key`` if younger than the schedule TTL, else None."""
-        items = await self._get(key, ttl=self._schedule_ttl, now=now)
-        return None if items is None else _load(Lesson, items)
-
-    async def put_lessons(self, key: str, lessons: Sequence[Lesson], *, now: datetime) -> None:
-        await self._put(key, lessons, ttl=self._schedule_ttl, now=now)
+    async def put_taken(
+        self, lookup: TakenLookup, counts: dict[date, dict[int, int]], *, now: datetime
+    ) -> None:
+        """Store the counts of the days given, under the keys ``lookup`` took."""
+        entries = {
+            lookup.keys[day]: _entry({str(k): v for k, v in day_counts.items()}, now=now)
+            for day, day_counts in counts.items()
+            if day in lookup.keys
+        }
+        if entries:
+            await self._set(entries, ttl=self._schedule_ttl)
 
     async def get_groups(self, *, now: datetime) -> list[Group] | None:
         key = self._keys.crm_cache("groups")
@@ -102,43 +117,44 @@ class ScheduleCache:
         return None if items is None else _load(Group, items)
 
     async def put_groups(self, groups: Sequence[Group], *, now: datetime) -> None:
-        await self._put(self._keys.crm_cache("groups"), groups, ttl=self._groups_ttl, now=now)
+        entry = _entry([g.model_dump(mode="json") for g in groups], now=now)
+        await self._set({self._keys.crm_cache("groups"): entry}, ttl=self._groups_ttl)
 
-    async def invalidate_schedule(self) -> None:
-        """Orphan every cached schedule (after a booking or a cancellation). Tried even
-        while the cache stands aside: a missed invalidation would serve stale places."""
+    async def invalidate_day(self, day: date) -> None:
+        """Orphan the cached counts of ``day`` (after a booking or a cancellation on it).
+        Tried even while the cache stands aside: a missed invalidation would serve stale
+        places. The version outlives every entry it guards (a day against 15 minutes)."""
+        await self._bump(self._keys.crm_cache_day_version(day.isoformat()))
+
+    async def invalidate_all(self) -> None:
+        """Orphan every cached day (a change whose day is not known)."""
+        await self._bump(self._keys.crm_cache_epoch())
+
+    async def _bump(self, key: str) -> None:
         self._resume_at = 0.0
-        key = self._keys.crm_cache_generation()
-        await self._run("invalidate", lambda: self._redis.incr(key))
 
-    async def _get(self, key: str, *, ttl: timedelta, now: datetime) -> list[Any] | None:
+        async def bump() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(key)
+                pipe.expire(key, _VERSION_SECONDS)
+                await pipe.execute()
+
+        await self._run("invalidate", bump)
+
+    async def _get(self, key: str, *, ttl: timedelta, now: datetime) -> Any:
         ok, raw = await self._run("get", lambda: self._redis.get(key))
-        if not ok or raw is None:
-            return None
-        try:
-            entry = json.loads(raw)
-            fetched_at = datetime.fromisoformat(entry["fetched_at"])
-            items = entry["value"]
-            age = now - fetched_at
-        except (ValueError, KeyError, TypeError) as exc:
-            _log_failure("decode", exc)
-            return None
-        # an entry "from the future" (a clock moved back) is not trusted either
-        if age < timedelta(0) or age >= ttl or not isinstance(items, list):
-            return None
-        return items
+        return _fresh(raw, ttl=ttl, now=now) if ok else None
 
-    async def _put(
-        self, key: str, models: Sequence[BaseModel], *, ttl: timedelta, now: datetime
-    ) -> None:
-        entry = json.dumps(
-            {
-                "fetched_at": now.isoformat(),
-                "value": [model.model_dump(mode="json") for model in models],
-            }
-        )
+    async def _set(self, entries: dict[str, str], *, ttl: timedelta) -> None:
         expire = max(math.ceil(ttl.total_seconds()), 1)
-        await self._run("put", lambda: self._redis.set(key, entry, ex=expire))
+
+        async def put() -> None:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, entry in entries.items():
+                    pipe.set(key, entry, ex=expire)
+                await pipe.execute()
+
+        await self._run("put", put)
 
     async def _run(
         self, operation: str, command: Callable[[], Awaitable[_T]]
@@ -155,7 +171,55 @@ class ScheduleCache:
             return False, None
 
 
-def _load(model: type[_M], items: list[Any]) -> list[_M] | None:
+@dataclass(frozen=True, slots=True)
+class TakenLookup:
+    """Per day: the key its counts live under (in the version read), and the counts found."""
+
+    keys: dict[date, str]
+    found: dict[date, dict[int, int]]
+
+
+def _version(raw: Any) -> int:
+    try:
+        return int(raw) if raw is not None else 0
+    except ValueError:
+        return 0
+
+
+def _entry(value: Any, *, now: datetime) -> str:
+    return json.dumps({"fetched_at": now.isoformat(), "value": value})
+
+
+def _fresh(raw: Any, *, ttl: timedelta, now: datetime) -> Any:
+    """The value of an entry younger than ``ttl``; None for a missing, stale or corrupt one."""
+    if raw is None:
+        return None
+    try:
+        entry = json.loads(raw)
+        fetched_at = datetime.fromisoformat(entry["fetched_at"])
+        value = entry["value"]
+        age = now - fetched_at
+    except (ValueError, KeyError, TypeError) as exc:
+        _log_failure("decode", exc)
+        return None
+    # an entry "from the future" (a clock moved back) is not trusted either
+    if age < timedelta(0) or age >= ttl:
+        return None
+    return value
+
+
+def _counts(value: Any) -> dict[int, int] | None:
+    if not isinstance(value, dict):
+        return None
+    try:
+        return {int(k): int(v) for k, v in value.items()}
+    except (ValueError, TypeError):
+        return None
+
+
+def _load(model: type[_M], items: Any) -> list[_M] | None:
+    if not isinstance(items, list):
+        return None
     try:
         return [model.model_validate(item) for item in items]
     except ValidationError as exc:

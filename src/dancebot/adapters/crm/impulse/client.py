@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -77,21 +77,11 @@ class ImpulseClient:
         group_id: int | None = None,
     ) -> list[Lesson]:
         """Lessons on ``date_from..date_to`` (studio dates) sorted by start, free places
-        counted from live reservations. Served from the cache when fresh."""
+        counted from live reservations. The rules and each day's counts come from the cache
+        when fresh; only days a booking touched since are read again."""
         if date_to < date_from:
             return []
-        key = None
-        if self._cache is not None:
-            key = await self._cache.schedule_key(
-                date_from=date_from, date_to=date_to, style_id=style_id, group_id=group_id
-            )
-            cached = await self._cache.get_lessons(key, now=self._now()) if key else None
-            if cached is not None:
-                return [self._in_zone(lesson) for lesson in cached]
-        lessons = await self._fetch_schedule(date_from, date_to, style_id, group_id)
-        if self._cache is not None and key:
-            await self._cache.put_lessons(key, lessons, now=self._now())
-        return lessons
+        return await self._fetch_schedule(date_from, date_to, style_id, group_id)
 
     async def get_groups(self) -> list[Group]:
         """Active (not deleted, not archived) groups, from the cache when fresh."""
@@ -157,7 +147,8 @@ class ImpulseClient:
             )
             return found
         finally:
-            await self._invalidate()
+            if self._cache is not None:
+                await self._cache.invalidate_day(lesson.date)
         return parse_one(WireReservation, record).to_domain()
 
     async def list_bookings(
@@ -178,9 +169,7 @@ class ImpulseClient:
             for rule in parse_records(WireSchedule, await self._api.list_all(f.SCHEDULE))
         }
         taken = await self._taken(
-            min(r.date for r in reservations),
-            max(r.date for r in reservations),
-            schedule_ids=sorted({r.schedule.id for r in reservations}),
+            min(r.date for r in reservations), max(r.date for r in reservations)
         )
         bookings = []
         for reservation in reservations:
@@ -198,7 +187,9 @@ class ImpulseClient:
         try:
             await self._api.delete(f.RESERVATION, booking_id)
         finally:
-            await self._invalidate()
+            # the port gives no date: every cached day goes (cancellations are rare)
+            if self._cache is not None:
+                await self._cache.invalidate_all()
 
     async def health_check(self) -> bool:
         """True when a minimal ``style/list`` answers with data. Never raises."""
@@ -224,13 +215,36 @@ class ImpulseClient:
         return expand_rules(rules, date_from=date_from, date_to=date_to, tz=self._tz, taken=taken)
 
     async def _active_rules(self) -> list[WireSchedule]:
-        records = await self._api.list_all(f.SCHEDULE, columns=_ACTIVE)
+        records = await self._cache.get_rules(now=self._now()) if self._cache else None
+        if records is None:
+            records = await self._api.list_all(f.SCHEDULE, columns=_ACTIVE)
+            if self._cache is not None:
+                await self._cache.put_rules(records, now=self._now())
         return [rule for rule in parse_records(WireSchedule, records) if rule.active]
 
-    async def _taken(
-        self, date_from: date, date_to: date, *, schedule_ids: list[int] | None = None
-    ) -> Counter[tuple[int, date]]:
-        """Live reservations per ``(schedule id, date)`` in the date range."""
+    async def _taken(self, date_from: date, date_to: date) -> Counter[tuple[int, date]]:
+        """Live reservations per ``(schedule id, date)`` in the date range: cached days from
+        the cache, the others in one CRM read spanning them."""
+        days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+        lookup = await self._cache.lookup_taken(days, now=self._now()) if self._cache else None
+        found = lookup.found if lookup is not None else {}
+        missing = [day for day in days if day not in found]
+        taken: Counter[tuple[int, date]] = Counter(
+            {(schedule, day): n for day, counts in found.items() for schedule, n in counts.items()}
+        )
+        if not missing:
+            return taken
+        fetched = await self._fetch_taken(min(missing), max(missing))
+        per_day: dict[date, dict[int, int]] = {day: {} for day in missing}
+        for (schedule, day), n in fetched.items():
+            if day in per_day:
+                per_day[day][schedule] = n
+                taken[(schedule, day)] = n
+        if lookup is not None and self._cache is not None:
+            await self._cache.put_taken(lookup, per_day, now=self._now())
+        return taken
+
+    async def _fetch_taken(self, date_from: date, date_to: date) -> Counter[tuple[int, date]]:
         columns: Columns = {
             f.RESERVATION_DATE: {
                 f.RANGE_FROM: date_to_unix(date_from),
@@ -238,8 +252,6 @@ class ImpulseClient:
             },
             **_LIVE,
         }
-        if schedule_ids is not None:
-            columns[f.RESERVATION_SCHEDULE] = schedule_ids
         records = await self._api.list_all(f.RESERVATION, columns=columns)
         return Counter(
             (r.schedule.id, r.date)
@@ -278,19 +290,6 @@ class ImpulseClient:
         except CrmError as exc:
             log.warning("impulse_recovery_failed", error=type(exc).__name__)
             return None
-
-    async def _invalidate(self) -> None:
-        if self._cache is not None:
-            await self._cache.invalidate_schedule()
-
-    def _in_zone(self, lesson: Lesson) -> Lesson:
-        # JSON keeps only the UTC offset; give cached lessons the studio's ZoneInfo back
-        return lesson.model_copy(
-            update={
-                "start": lesson.start.astimezone(self._tz),
-                "end": lesson.end.astimezone(self._tz),
-            }
-        )
 
 
 def _booking_order(booking: Booking) -> tuple[date, float, int]:

@@ -1,0 +1,1 @@
+"""Benchmarks of DanceBot against a floor on the same machine (make bench)."""
