@@ -25,6 +25,7 @@ from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import Settings
 from dancebot.evaluation.cli import eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
+from dancebot.ops.cli import register as register_ops_commands
 from dancebot.ports.clock import Clock
 
 app = typer.Typer(help="DanceBot: the dance studio's chat assistant.", no_args_is_help=True)
@@ -246,7 +247,11 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    check: Annotated[
+        bool, typer.Option("--check", help="exit 0 if a worker is running (its heartbeat), else 1")
+    ] = False,
+) -> None:
     """Run the worker: outbound delivery with rate limits, retries and the dead-letter table;
     reminders, FSM timeouts and session recovery every few seconds."""
     from arq import run_worker
@@ -255,6 +260,12 @@ def worker() -> None:
     from dancebot.entrypoints.worker_process import worker_for
 
     settings = Settings()
+    if check:
+        from dancebot.ops.worker_health import worker_health
+
+        healthy, detail = worker_health(settings)
+        typer.echo(("healthy: " if healthy else "unhealthy: ") + detail)
+        raise typer.Exit(0 if healthy else 1)
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     try:
         settings_dict = worker_for(settings)
@@ -262,6 +273,9 @@ def worker() -> None:
         err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     run_worker(settings_dict)
+
+
+register_ops_commands(app)
 
 
 def main() -> None:

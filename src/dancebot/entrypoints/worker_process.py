@@ -23,6 +23,7 @@ from dancebot.entrypoints.channels import (
 from dancebot.entrypoints.settings import Settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
+from dancebot.ops.worker_health import WORKER_HEALTH_EVERY_SECONDS
 from dancebot.ports.clock import Clock
 
 log = structlog.get_logger(__name__)
@@ -68,7 +69,7 @@ def worker_for(
         services = held.services
         return await services.run_due(clock.now()) if services is not None else 0
 
-    return worker_settings(
+    arq_settings = worker_settings(
         build,
         keys=keys,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
@@ -83,3 +84,7 @@ def worker_for(
             )
         ],
     )
+    # the heartbeat `dancebot worker --check` reads (docker-compose.yml's worker probe)
+    arq_settings["health_check_interval"] = WORKER_HEALTH_EVERY_SECONDS
+    arq_settings["health_check_key"] = keys.worker_health()
+    return arq_settings

@@ -89,6 +89,10 @@ class RedisKeys:
         """The worker's arq queue (sorted set of job ids): outbound sends and worker jobs."""
         return self._key("arq", "queue")
 
+    def worker_health(self) -> str:
+        """The worker's heartbeat (arq's health-check key, written from its main loop)."""
+        return self._key("arq", "queue", "health-check")
+
     def outbound_sent(self, message_id: str) -> str:
         """Set once the channel accepted the message: a retried job then sends nothing."""
         return self._key("outbound", "sent", message_id)
