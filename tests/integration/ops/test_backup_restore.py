@@ -61,7 +61,7 @@ async def _texts(database_url: str) -> list[str]:
     engine = make_engine(database_url)
     try:
         async with make_sessionmaker(engine)() as session:
-            return list((await session.scalars(select(MessageRow.text).order_by(MessageRow.id))))
+            return list(await session.scalars(select(MessageRow.text).order_by(MessageRow.id)))
     finally:
         await engine.dispose()
 
@@ -75,8 +75,12 @@ async def test_backup_then_restore_brings_back_database_rows_and_redis_keys(
     for n, text in enumerate(["Привет", "Хочу на контемп", "да"]):
         await audit.record_message(
             MessageRecord(
-                trace_id=f"t{n}", channel=Channel.TELEGRAM, chat_id="42", direction="in",
-                text=text, at=AT,
+                trace_id=f"t{n}",
+                channel=Channel.TELEGRAM,
+                chat_id="42",
+                direction="in",
+                text=text,
+                at=AT,
             )
         )
     await audit.flush()
