@@ -11,7 +11,7 @@ import structlog
 
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
-from dancebot.dialogue.booking import plan_reminders
+from dancebot.dialogue.booking import plan_reminders, record_attempt
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
@@ -202,7 +202,10 @@ async def _execute(ctx: TurnContext, service: Service, plan: SerialPlan) -> list
             name=name, phone=phone
         )
         for lesson in todo:
-            outcomes.append(await _book_one(ctx, client.id, lesson, phone))
+            outcome = await _book_one(ctx, client.id, lesson, phone)
+            fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
+            await record_attempt(ctx, lesson, fingerprint, _ATTEMPT_OUTCOMES[outcome.result])
+            outcomes.append(outcome)
     except CrmUnavailable as exc:
         log.warning("serial_crm_unavailable", error=type(exc).__name__)
     booked_any = any(o.result == "booked" for o in outcomes)
@@ -230,6 +233,17 @@ async def _execute(ctx: TurnContext, service: Service, plan: SerialPlan) -> list
             full=plan.full,
         )
     ]
+
+
+# the series' results as booking-attempt outcomes (the audit table's words)
+_ATTEMPT_OUTCOMES = {
+    "booked": "created",
+    "already": "already_booked",
+    "full": "full",
+    "past": "in_past",
+    "gone": "not_found",
+    "crm_down": "crm_down",
+}
 
 
 async def _book_one(ctx: TurnContext, client_id: int, lesson: Lesson, phone: str) -> Outcome:

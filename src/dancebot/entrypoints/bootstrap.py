@@ -205,6 +205,7 @@ async def build_services(
                 admin=admin,
                 reminders=reminders,
                 address=kb.studio.address,
+                audit=audit,
             ),
         )
     finally:

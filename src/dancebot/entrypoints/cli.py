@@ -27,6 +27,7 @@ from dancebot.evaluation.cli import eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
 from dancebot.ops.cli import register as register_ops_commands
 from dancebot.ports.clock import Clock
+from dancebot.reporting.cli import report_command
 
 app = typer.Typer(help="DanceBot: the dance studio's chat assistant.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge-base tools.", no_args_is_help=True)
@@ -220,6 +221,7 @@ def emulator(
 
 
 app.command("eval")(eval_command)
+app.command("report")(report_command)
 
 
 @app.command()

@@ -66,6 +66,14 @@ def eval_command(
         float | None,
         typer.Option("--threshold", min=0.0, max=1.0, help="exit 0 when this share passes"),
     ] = None,
+    keep_database: Annotated[
+        str | None,
+        typer.Option(
+            "--keep-database",
+            help="write the scenarios' audit rows to this database URL and keep them "
+            "(for `dancebot report`), instead of a throwaway SQLite file per scenario",
+        ),
+    ] = None,
 ) -> None:
     """Run conversation scenarios (SCENARIOS.md) through the real pipeline on a virtual clock;
     the last line printed is `N passed, M failed`."""
@@ -83,7 +91,13 @@ def eval_command(
         err.print(problem, markup=False, highlight=False)
         raise typer.Exit(2)
     outcomes = asyncio.run(
-        run_suite(paths, files, runs=runs, on_outcome=lambda o: print_outcome(err, o))
+        run_suite(
+            paths,
+            files,
+            runs=runs,
+            on_outcome=lambda o: print_outcome(err, o),
+            keep_database=keep_database,
+        )
     )
     if json_file is not None:
         write_json(json_file, json_report(outcomes))

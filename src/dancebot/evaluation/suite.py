@@ -17,13 +17,15 @@ async def run_suite(
     *,
     runs: int = 1,
     on_outcome: Callable[[ScenarioOutcome], None] | None = None,
+    keep_database: str | None = None,
 ) -> list[ScenarioOutcome]:
     """Load and run everything under ``paths`` (files that do not load fail, the rest still
-    run); ``on_outcome`` hears about each scenario as soon as it is done."""
+    run); ``on_outcome`` hears about each scenario as soon as it is done. ``keep_database``:
+    write every scenario's audit rows to this database URL and keep them."""
     if runs < 1:
         raise ValueError("runs must be at least 1")
     outcomes: list[ScenarioOutcome] = []
-    async with Workspace.open(files) as workspace:
+    async with Workspace.open(files, keep_database=keep_database) as workspace:
         for item in load_all(paths):
             if isinstance(item, LoadProblem):
                 outcome = ScenarioOutcome(item.scenario_id, item.path, load_problem=item.message)
