@@ -25,6 +25,8 @@ from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
 from dancebot.ops.worker_health import WORKER_HEALTH_EVERY_SECONDS
 from dancebot.ports.clock import Clock
+from dancebot.ports.outbox import AdminNotifier
+from dancebot.reporting.weekly import WeeklySummary
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +35,7 @@ DUE_EVERY_SECONDS = 5  # reminders land within seconds of their time (contract: 
 
 class _Held:
     services: Services | None = None
+    weekly: WeeklySummary | None = None
 
 
 def worker_for(
@@ -53,6 +56,7 @@ def worker_for(
         async with open_service_stack(settings, clock=clock, keys=keys) as stack:
             services, channels, admin = stack.services, stack.channels, stack.admin
             held.services = services
+            held.weekly = _weekly(settings, services, admin, clock=clock, keys=keys)
             log.info("worker_started", channels=sorted(c.value for c in channels.senders))
             yield WorkerDeps.create(
                 senders=channels.senders,
@@ -66,8 +70,10 @@ def worker_for(
             held.services = None
 
     async def run_due_work(ctx: dict[str, Any]) -> int:
-        services = held.services
-        return await services.run_due(clock.now()) if services is not None else 0
+        services, weekly = held.services, held.weekly
+        if services is None or weekly is None:
+            return 0
+        return await services.run_due(clock.now()) + await weekly.run_due(clock.now())
 
     arq_settings = worker_settings(
         build,
@@ -88,3 +94,20 @@ def worker_for(
     arq_settings["health_check_interval"] = WORKER_HEALTH_EVERY_SECONDS
     arq_settings["health_check_key"] = keys.worker_health()
     return arq_settings
+
+
+def _weekly(
+    settings: Settings, services: Services, admin: AdminNotifier, *, clock: Clock, keys: RedisKeys
+) -> WeeklySummary:
+    """The weekly KPI summary to the admin chat (WEEKLY_REPORT_ENABLED, off by default)."""
+    return WeeklySummary(
+        make_sessionmaker(services.db),
+        admin=admin,
+        redis=services.redis,
+        keys=keys,
+        clock=clock,
+        tz=services.kb.tz,
+        weekday=settings.weekly_report_weekday,
+        hour=settings.weekly_report_hour,
+        enabled=settings.weekly_report_enabled,
+    )

@@ -44,11 +44,23 @@ def attempt(chat: str, trace: str, fingerprint: str, outcome: str, at: datetime)
     return Attempt(trace, "telegram", chat, fingerprint, outcome, at)
 
 
-def rows(messages: list[Message], attempts: list[Attempt] = (), **extra: object) -> AuditRows:  # type: ignore[assignment]
-    values = dict(llm_cost_usd=Decimal("0"), llm_calls=0, budget_guard_triggers=0,
-                  dead_letters_open=0)  # fmt: skip
-    values.update(extra)
-    return AuditRows(messages=messages, attempts=list(attempts), **values)  # type: ignore[arg-type]
+def rows(
+    messages: list[Message],
+    attempts: list[Attempt] | None = None,
+    *,
+    llm_cost_usd: Decimal = Decimal("0"),
+    llm_calls: int = 0,
+    budget_guard_triggers: int = 0,
+    dead_letters_open: int = 0,
+) -> AuditRows:
+    return AuditRows(
+        messages=messages,
+        attempts=attempts or [],
+        llm_cost_usd=llm_cost_usd,
+        llm_calls=llm_calls,
+        budget_guard_triggers=budget_guard_triggers,
+        dead_letters_open=dead_letters_open,
+    )
 
 
 def test_a_pause_longer_than_a_day_starts_a_new_conversation() -> None:

@@ -89,6 +89,10 @@ class RedisKeys:
         """The worker's arq queue (sorted set of job ids): outbound sends and worker jobs."""
         return self._key("arq", "queue")
 
+    def weekly_report_sent(self, week: str) -> str:
+        """Claimed by the worker that sends the weekly KPI summary for ``week`` (once)."""
+        return self._key("report", "weekly", week)
+
     def worker_health(self) -> str:
         """The worker's heartbeat (arq's health-check key, written from its main loop)."""
         return self._key("arq", "queue", "health-check")
