@@ -3,6 +3,8 @@ chat (the weekly message)."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from rich.console import Console
 from rich.table import Table
 
@@ -32,7 +34,7 @@ def format_target(kpi: Kpi) -> str:
 
 
 def period_line(report: KpiReport) -> str:
-    since, until = report.period.since, report.period.until
+    since, until = report.period.since.astimezone(UTC), report.period.until.astimezone(UTC)
     return f"{since:%d.%m.%Y %H:%M} — {until:%d.%m.%Y %H:%M} UTC"
 
 

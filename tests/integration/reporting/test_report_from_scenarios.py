@@ -4,8 +4,12 @@ On PostgreSQL and on the embedded SQLite alike."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import statistics
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +22,7 @@ from dancebot.dialogue.replies import fallback_queued, not_understood
 from dancebot.evaluation.harness import BotFiles
 from dancebot.evaluation.report import ScenarioOutcome
 from dancebot.evaluation.suite import run_suite
-from dancebot.reporting.cli import build_report
+from dancebot.reporting.cli import build_report, parse_moment
 from dancebot.reporting.html_page import render_html
 from dancebot.reporting.kpi import KpiReport, Period
 
@@ -57,7 +61,7 @@ FILES = BotFiles(
     seed_path=PROJECT / "seeds/studio_tatyana.yaml",
 )
 TZ = ZoneInfo("Asia/Vladivostok")
-PERIOD = Period(since=datetime(2026, 3, 1, tzinfo=UTC), until=datetime(2026, 4, 1, tzinfo=UTC))
+PERIOD = Period(since=datetime(2026, 3, 1, tzinfo=TZ), until=datetime(2026, 4, 1, tzinfo=TZ))
 
 
 @pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres), "sqlite"])
@@ -147,9 +151,25 @@ def _booked(transcript: dict[str, Any], outcomes: list[ScenarioOutcome]) -> bool
     return run.user_messages_to_booking is not None
 
 
-async def test_the_html_page_is_self_contained_and_shows_the_figures(tmp_path: Path) -> None:
-    _, report = await _run(f"sqlite:///{tmp_path / 'report.db'}", tmp_path)
-    page = render_html(report, studio="Студия танцев Татьяны")
+async def test_the_command_prints_the_table_and_writes_a_self_contained_page(
+    tmp_path: Path,
+) -> None:
+    database = f"sqlite:///{tmp_path / 'report.db'}"
+    _, report = await _run(database, tmp_path)
+    page_file = tmp_path / "report.html"
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "dancebot.entrypoints.cli", "report", "--since", "2026-03-01",
+         "--until", "2026-04-01", "--database-url", database, "--html", str(page_file)],
+        capture_output=True, text=True, cwd=PROJECT, timeout=120, check=False,
+        env={**os.environ, "COLUMNS": "160"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Успешные записи (E2E)" in result.stdout
+    assert f"записей создано: {report.bookings}" in result.stdout
+
+    page = page_file.read_text(encoding="utf-8")
+    assert page == render_html(report, studio="Студия танцев Татьяны")
     assert page.count("<svg") == 3
     assert not re.search(r"(?:src|href)=['\"]?https?:", page)  # nothing fetched from outside
     assert "<script" not in page
@@ -159,3 +179,20 @@ async def test_the_html_page_is_self_contained_and_shows_the_figures(tmp_path: P
     # one bar per day and series, with the day's count in its tooltip
     for day, count in report.bookings_per_day:
         assert f"Записи, {day:%d.%m}: {count}</title>" in page
+
+
+def test_report_refuses_a_period_it_cannot_read() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "dancebot.entrypoints.cli", "report", "--since", "last tuesday"],
+        capture_output=True, text=True, cwd=PROJECT, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "Not a period" in result.stderr
+
+
+def test_since_takes_durations_dates_and_date_times() -> None:
+    now = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+    assert parse_moment("7d", now=now, tz=TZ) == datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+    assert parse_moment("24h", now=now, tz=TZ) == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+    assert parse_moment("2026-03-01", now=now, tz=TZ) == datetime(2026, 3, 1, tzinfo=TZ)
+    with pytest.raises(ValueError):
+        parse_moment("soon", now=now, tz=TZ)
