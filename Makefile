@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install uv services lint typecheck scenarios clean
+.PHONY: demo test install uv services lint typecheck scenarios deploy-check clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -30,6 +30,10 @@ scenarios: install
 	$(UV) run dancebot eval tests/scenarios --json var/scenarios.json
 	$(UV) run dancebot eval examples/studio_second/scenarios \
 	  --kb examples/studio_second/knowledge.yaml --crm-seed examples/studio_second/seed.yaml
+
+# the container files without Docker (part of `make test` too): compose schema, CLI, env, hadolint
+deploy-check: install
+	$(UV) run pytest -q tests/unit/deploy
 
 test: install services lint typecheck
 	$(UV) run pytest -q
