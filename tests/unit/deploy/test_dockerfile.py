@@ -113,3 +113,20 @@ def test_the_image_carries_the_files_the_app_reads_at_run_time() -> None:
     copied = " ".join(rest for word, rest in _stages()[-1] if word == "COPY")
     for needed in ("knowledge", "seeds", "src"):
         assert needed in copied, needed
+
+
+def test_the_build_context_leaves_out_secrets_and_keeps_what_is_copied() -> None:
+    ignored = {
+        line.strip()
+        for line in (PROJECT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".env", ".venv", "backups", "var"} <= ignored
+    copied = [
+        word
+        for instruction, rest in _instructions()
+        if instruction == "COPY" and "--from=" not in rest
+        for word in rest.split()[:-1]
+        if not word.startswith("--")
+    ]
+    assert copied and not set(copied) & ignored, set(copied) & ignored
