@@ -148,6 +148,7 @@ class KpiReport:
     reply_histogram: list[tuple[str, int]]
     endings: list[tuple[str, int]]
     llm_calls: int
+    tz: tzinfo  # the studio's: days and the period are shown in it
 
     def kpi(self, key: str) -> Kpi:
         return next(k for k in self.kpis if k.key == key)
@@ -221,6 +222,7 @@ def compute(rows: AuditRows, period: Period, *, tz: tzinfo) -> KpiReport:
         reply_histogram=histogram(replies),
         endings=_endings(conversations, booking_traces),
         llm_calls=rows.llm_calls,
+        tz=tz,
     )
 
 

@@ -3,8 +3,6 @@ chat (the weekly message)."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from rich.console import Console
 from rich.table import Table
 
@@ -34,8 +32,11 @@ def format_target(kpi: Kpi) -> str:
 
 
 def period_line(report: KpiReport) -> str:
-    since, until = report.period.since.astimezone(UTC), report.period.until.astimezone(UTC)
-    return f"{since:%d.%m.%Y %H:%M} — {until:%d.%m.%Y %H:%M} UTC"
+    since, until = (
+        report.period.since.astimezone(report.tz),
+        report.period.until.astimezone(report.tz),
+    )
+    return f"{since:%d.%m.%Y %H:%M} — {until:%d.%m.%Y %H:%M} ({report.tz})"
 
 
 def print_report(report: KpiReport, console: Console) -> None:
