@@ -4,7 +4,8 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install uv services lint typecheck scenarios deploy-check clean
+.PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression \
+	deploy-check clean
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -31,6 +32,15 @@ scenarios: install
 	$(UV) run dancebot eval examples/studio_second/scenarios \
 	  --kb examples/studio_second/knowledge.yaml --crm-seed examples/studio_second/seed.yaml
 
+# the deterministic parser on the labelled corpus (tests/nlu/corpus): fails below the threshold
+NLU_THRESHOLD ?= 0.80
+nlu-eval: install
+	$(UV) run dancebot nlu-eval --split dev --threshold $(NLU_THRESHOLD)
+	$(UV) run dancebot nlu-eval --split test --threshold $(NLU_THRESHOLD)
+
+prompt-regression: install
+	$(UV) run python -m tests.prompt_regression.runner --llm fake
+
 # the container files without Docker (part of `make test` too): compose schema, CLI, env, hadolint
 deploy-check: install
 	$(UV) run pytest -q tests/unit/deploy
@@ -38,6 +48,8 @@ deploy-check: install
 test: install services lint typecheck
 	$(UV) run pytest -q
 	@$(MAKE) --no-print-directory scenarios
+	@$(MAKE) --no-print-directory nlu-eval
+	@$(MAKE) --no-print-directory prompt-regression
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -12,10 +12,11 @@ from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.cancel import cancel_replaced
 from dancebot.dialogue.context import TurnContext
-from dancebot.dialogue.fallback import queue_booking
-from dancebot.dialogue.formatting import lesson_button
+from dancebot.dialogue.fallback import queue_booking, queue_request
+from dancebot.dialogue.formatting import hhmm, lesson_button, long_day
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
+from dancebot.domain.commands import Correct, SetSlots, WhenSpec
 from dancebot.domain.crm import Lesson, LessonRef
 from dancebot.domain.errors import (
     AlreadyBooked,
@@ -26,18 +27,11 @@ from dancebot.domain.errors import (
     NotFound,
 )
 from dancebot.domain.fsm import State
+from dancebot.domain.session import OfferedLesson
 from dancebot.kb.schema import Service
-from dancebot.nlu.contact import extract_name
-from dancebot.nlu.intents import is_no, is_yes
-from dancebot.nlu.phone import (
-    display_phone,
-    find_phone,
-    looks_like_phone_attempt,
-    mask_phone,
-    strip_phone,
-)
-from dancebot.nlu.temporal import When, parse_when
-from dancebot.nlu.third_party import extract_attendee
+from dancebot.nlu.names import name_reading
+from dancebot.nlu.phone import display_phone, mask_phone
+from dancebot.nlu.temporal import When
 from dancebot.ports.audit import BookingAttemptRecord
 from dancebot.ports.channels import ReminderRequest
 from dancebot.ports.storage import ClientProfile
@@ -50,16 +44,35 @@ def _service(ctx: TurnContext) -> Service | None:
     return ctx.deps.kb.service_by_id(sid) if sid else None
 
 
-async def start(ctx: TurnContext, service: Service | None) -> list[Reply]:
-    """The client wants to book; ``service`` is what they named, if anything."""
+async def start(ctx: TurnContext, service: Service | None, when: When | None = None) -> list[Reply]:
+    """The client wants to book; ``service`` and ``when`` are what they said, if anything."""
     slots = ctx.session.slots
+    take_contact(ctx)
     if service is None:
+        if when is not None and not when.is_empty:
+            slots.wanted = _spec(when)  # "хочу в субботу" → which style? → that Saturday
         ctx.session.move_to(State.COLLECTING_GROUP, now=ctx.now)
         return [R.ask_service(ctx.deps.kb.services)]
+    if (when is None or when.is_empty) and slots.wanted is not None:
+        when = ctx.resolve(slots.wanted)
+    slots.wanted = None
     slots.service_id = service.id
     slots.lesson = None
     await _prefill_contact(ctx)
-    return await choose_lesson(ctx, parse_when(ctx.text, today=ctx.today))
+    return await choose_lesson(ctx, when or When())
+
+
+def _spec(when: When) -> WhenSpec:
+    return WhenSpec(
+        day=when.day,
+        days=when.days,
+        at=when.at,
+        not_before=when.not_before,
+        not_after=when.not_after,
+        weekdays=when.weekdays,
+        period_start=when.period_start,
+        period_end=when.period_end,
+    )
 
 
 async def from_schedule(ctx: TurnContext, service: Service | None) -> list[Reply]:
@@ -69,6 +82,7 @@ async def from_schedule(ctx: TurnContext, service: Service | None) -> list[Reply
         return await start(ctx, service)
     await _prefill_contact(ctx)
     ctx.session.slots.service_id = service.id
+    take_contact(ctx)
     if len(shown) == 1:
         lesson = await _lesson(ctx, LessonRef(schedule_id=shown[0].schedule_id, date=shown[0].date))
         if lesson is not None and not lesson.is_full:
@@ -113,6 +127,7 @@ async def choose_lesson(ctx: TurnContext, when: When) -> list[Reply]:
         return [R.no_lessons(service.name)]
     shown = candidates[: L.OFFER_COUNT]
     ctx.session.slots.offered = [L.offered(x, lesson_button(x.start)) for x in shown]
+    ctx.session.slots.lesson = None  # a "да" now can never book a lesson chosen before
     ctx.session.move_to(State.COLLECTING_DATETIME, now=ctx.now)
     intro = None
     if _already_started(ctx, when):
@@ -138,31 +153,34 @@ def _holiday_message(ctx: TurnContext, when: When) -> str | None:
     return holiday.message if holiday else None
 
 
-async def on_datetime(ctx: TurnContext) -> list[Reply]:
-    """The client answers which lesson: a button, its number, its label or a day/time."""
-    slots = ctx.session.slots
-    ref = L.parse_lesson_payload(ctx.text)
-    if ref is None:
-        ref = _offered_by_text(ctx)
-    if ref is not None:
-        lesson = await _lesson(ctx, ref)
-        if lesson is not None:
-            return await lesson_chosen(ctx, lesson)
-    when = parse_when(ctx.text, today=ctx.today)
-    if not when.is_empty:
-        return await choose_lesson(ctx, when)
-    if slots.offered:
-        return [R.pick_from_offered()]
-    return await choose_lesson(ctx, when)
-
-
-def _offered_by_text(ctx: TurnContext) -> LessonRef | None:
+async def pick_offered(ctx: TurnContext, index: int) -> list[Reply]:
+    """The client picked one of the lessons shown, by its number (-1: the last one)."""
     offered = ctx.session.slots.offered
+    if not offered or index == 0 or abs(index) > len(offered):
+        return await not_picked(ctx)
+    chosen = offered[index - 1] if index > 0 else offered[-1]
+    return await pick_ref(ctx, LessonRef(schedule_id=chosen.schedule_id, date=chosen.date))
+
+
+async def pick_ref(ctx: TurnContext, ref: LessonRef) -> list[Reply]:
+    """A lesson named by its button (or its label typed out)."""
+    lesson = await _lesson(ctx, ref)
+    if lesson is None:
+        return await choose_lesson(ctx, When())
+    return await lesson_chosen(ctx, lesson)
+
+
+async def not_picked(ctx: TurnContext) -> list[Reply]:
+    """Nothing in the message chooses a lesson: ask again among those shown."""
+    if ctx.session.slots.offered:
+        return [R.pick_from_offered()]
+    return await choose_lesson(ctx, When())
+
+
+def offered_by_label(ctx: TurnContext) -> LessonRef | None:
+    """A lesson's button title typed out instead of pressed ("Ср 04.03 19:00")."""
     text = ctx.text.strip().casefold()
-    if text.isdigit() and 1 <= int(text) <= len(offered):
-        chosen = offered[int(text) - 1]
-        return LessonRef(schedule_id=chosen.schedule_id, date=chosen.date)
-    for item in offered:
+    for item in ctx.session.slots.offered:
         if item.label.casefold() == text:
             return LessonRef(schedule_id=item.schedule_id, date=item.date)
     return None
@@ -182,47 +200,40 @@ async def lesson_chosen(ctx: TurnContext, lesson: Lesson) -> list[Reply]:
     slots = ctx.session.slots
     slots.lesson = L.offered(lesson, lesson_button(lesson.start))
     slots.offered = []
-    _take_contact_from_text(ctx)
+    take_contact(ctx)
     return await _next_contact_step(ctx, lesson)
 
 
-async def on_contact(ctx: TurnContext) -> list[Reply]:
+async def continue_booking(ctx: TurnContext) -> list[Reply]:
+    """After details were given: the next thing the booking needs (lesson, name, phone) or
+    the summary."""
     slots = ctx.session.slots
-    if slots.client_name and slots.client_phone and ctx.session.state == State.COLLECTING_CONTACT:
-        # a returning client was asked "на тот же номер?"
-        if is_yes(ctx.text):
-            return await _summary(ctx)
-        if is_no(ctx.text) or "друг" in ctx.text.casefold():
-            slots.client_phone = None
-            slots.phone_from_channel = False
-    when = parse_when(ctx.text, today=ctx.today)
-    if not when.is_empty and find_phone(ctx.text) is None:  # "давайте лучше в четверг"
-        return await choose_lesson(ctx, when)
-    if not _take_contact_from_text(ctx) and looks_like_phone_attempt(ctx.text):
-        return [R.invalid_phone()]
+    if slots.lesson is None:
+        if slots.offered:
+            return [R.pick_from_offered()]
+        return await choose_lesson(ctx, When())
     lesson = await _chosen_lesson(ctx)
     if lesson is None:
         return await choose_lesson(ctx, When())
     return await _next_contact_step(ctx, lesson, asked_again=True)
 
 
-def _take_contact_from_text(ctx: TurnContext) -> bool:
-    """Fill name/phone (and who attends, when it is someone else) from the message; True when
-    something was taken."""
+def take_contact(ctx: TurnContext) -> bool:
+    """Fill name, phone and who attends from the message's commands; True when something was
+    taken. A name is kept as written; a correction replaces what was there."""
     slots = ctx.session.slots
     took = False
-    phone = find_phone(ctx.text)
-    if phone:
-        slots.client_phone, slots.phone_from_channel, took = phone, False, True
-    text = strip_phone(ctx.text)
-    attendee = extract_attendee(text)
-    if attendee is not None and attendee.name:
-        slots.attendee_name, took = attendee.name, True
-        text = text.replace(attendee.name, " ")  # the attendee's name is not the contact's
-    expecting_name = ctx.session.state == State.COLLECTING_CONTACT and not slots.client_name
-    name = extract_name(text, expecting_name=expecting_name, ignore=ctx.deps.matcher.vocabulary)
-    if name and name != slots.attendee_name:
-        slots.client_name, took = name, True
+    for command in ctx.understanding.of_type(SetSlots, Correct):
+        assert isinstance(command, SetSlots | Correct)
+        if command.phone:
+            slots.client_phone, slots.phone_from_channel, took = command.phone, False, True
+        attendee = command.attendee if isinstance(command, SetSlots) else None
+        if attendee:
+            slots.attendee_name, took = attendee, True
+        if command.name and command.name != slots.attendee_name:
+            slots.client_name, took = command.name, True
+        if isinstance(command, SetSlots) and command.same_phone is False:
+            slots.client_phone, slots.phone_from_channel = None, False
     return took
 
 
@@ -288,38 +299,64 @@ async def _prefill_contact(ctx: TurnContext) -> None:
     if profile is not None:
         slots.client_name = slots.client_name or profile.name
         slots.client_phone = slots.client_phone or profile.phone
+    if slots.client_phone and not slots.client_name:
+        slots.client_name = await known_name(ctx, slots.client_phone)
 
 
-async def on_confirm(ctx: TurnContext) -> list[Reply]:
-    when = parse_when(ctx.text, today=ctx.today)
-    if is_yes(ctx.text) and when.is_empty and find_phone(ctx.text) is None:
-        return await execute(ctx)
-    if not when.is_empty:  # "нет, на 19": correct the time, keep the rest
-        chosen = ctx.session.slots.lesson
-        if chosen is not None and when.day is None:
-            when = When(
-                day=chosen.date, at=when.at, not_before=when.not_before, not_after=when.not_after
-            )
-        return await choose_lesson(ctx, when)
-    if _take_contact_from_text(ctx):
-        return await _summary(ctx)
-    if is_no(ctx.text):
-        ctx.session.move_to(State.COLLECTING_CONTACT, now=ctx.now)
-        return [R.what_to_change()]
-    return await _summary(ctx)
+async def known_name(ctx: TurnContext, phone: str) -> str | None:
+    """A returning client's name: the CRM's record for the phone, else the name the WhatsApp
+    profile shows when it reads as a first name. Shown in the summary, so the client can
+    correct it; never asked again."""
+    try:
+        client = await ctx.deps.crm.find_client(phone)
+    except CrmError:
+        client = None
+    if client is not None and client.name:
+        return client.name
+    sender = ctx.message.sender_name
+    if ctx.message.sender_phone == phone and sender:
+        first = sender.split()[0]
+        return name_reading(first, capitalized=True)
+    return None
+
+
+def corrected_when(ctx: TurnContext, when: When) -> When:
+    """ "нет, на 19" at the summary changes the time and keeps the day already chosen."""
+    chosen = ctx.session.slots.lesson
+    if chosen is not None and when.day is None and not when.days and not when.weekdays:
+        return When(
+            day=chosen.date, at=when.at, not_before=when.not_before, not_after=when.not_after
+        )
+    return when
+
+
+async def what_to_change(ctx: TurnContext) -> list[Reply]:
+    ctx.session.move_to(State.COLLECTING_CONTACT, now=ctx.now)
+    return [R.what_to_change()]
 
 
 async def execute(ctx: TurnContext) -> list[Reply]:
-    """Reserve the lesson in the CRM, exactly once (idempotency lock before the CRM call)."""
+    """Reserve the lesson in the CRM, exactly once (idempotency lock before the CRM call).
+
+    The client said "да" to the lesson in the session's slots: from here the request is never
+    dropped. When the CRM cannot even be read to check that lesson (down, slow, a login page,
+    an odd answer, the breaker open) the request goes to the fallback queue as it stands."""
     slots = ctx.session.slots
     service = _service(ctx)
-    lesson = await _chosen_lesson(ctx)
-    if service is None or lesson is None or not slots.client_name or not slots.client_phone:
+    chosen = slots.lesson
+    if service is None or chosen is None or not slots.client_name or not slots.client_phone:
         return await choose_lesson(ctx, When())
     phone, name = slots.client_phone, slots.client_name
-    fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
     ctx.session.move_to(State.BOOKING_IN_PROGRESS, now=ctx.now)
     await ctx.deps.sessions.save(ctx.session)  # a crash from here on is found by recovery
+    try:
+        lesson = L.find(await L.upcoming_lessons(ctx, service), _ref(chosen))
+    except CrmError as exc:
+        log.warning("booking_schedule_unreadable", error=type(exc).__name__)
+        return await _queue_chosen(ctx, service, chosen, reason=type(exc).__name__)
+    if lesson is None:  # the lesson left the schedule since the summary
+        return await _refused(ctx, service, NotFound("the chosen lesson is not scheduled"))
+    fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
     if not await ctx.deps.idempotency.acquire(fingerprint, ttl_seconds=IDEMPOTENCY_TTL_SECONDS):
         await _record(ctx, lesson, fingerprint, "duplicate")
         _finish(ctx)
@@ -357,7 +394,47 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         if old_lesson is not None:
             return [R.rescheduled(old_lesson, lesson, address=ctx.deps.kb.studio.address)]
     attendee, slots.attendee_name = slots.attendee_name, None
-    return [R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee)]
+    return [
+        R.receipt(lesson=lesson, address=ctx.deps.kb.studio.address, attendee=attendee, name=name)
+    ]
+
+
+def _ref(chosen: OfferedLesson) -> LessonRef:
+    return LessonRef(schedule_id=chosen.schedule_id, date=chosen.date)
+
+
+async def _queue_chosen(
+    ctx: TurnContext, service: Service, chosen: OfferedLesson, *, reason: str
+) -> list[Reply]:
+    """The fallback queue for the lesson as the client confirmed it (the CRM unread)."""
+    label = f"{service.name} — {long_day(chosen.date)}, {hhmm(chosen.start)}"
+    reply = await queue_request(ctx, _ref(chosen), label, reason=reason)
+    _finish(ctx)
+    return [reply]
+
+
+async def past_deadline(ctx: TurnContext) -> list[Reply]:
+    """The turn ran out of time (a CRM too slow to wait for). A booking under way is queued
+    as confirmed — should the CRM still carry out the late call, the retry finds that
+    reservation and books nothing twice (its idempotency key is kept, not released); a
+    series goes to the admin. Anything else: an honest "try again", no promise."""
+    session, slots = ctx.session, ctx.session.slots
+    service = _service(ctx)
+    if session.state == State.BOOKING_IN_PROGRESS and slots.lesson and service is not None:
+        return await _queue_chosen(ctx, service, slots.lesson, reason="CrmTimeout")
+    if session.state == State.BOOKING_IN_PROGRESS and slots.serial is not None:
+        await ctx.deps.admin.notify_admin(
+            f"Серийная запись не завершена (CRM не ответила вовремя): {slots.client_name}, "
+            f"{slots.client_phone}, чат {session.channel.value}:{session.chat_id}. "
+            "Проверьте в CRM, какие занятия записаны.",
+            trace_id=ctx.message.trace_id,
+        )
+        slots.serial = None
+        session.move_to(State.IDLE, now=ctx.now)
+        return [R.crm_unavailable_booking()]
+    if session.state == State.BOOKING_IN_PROGRESS:
+        session.move_to(State.IDLE, now=ctx.now)
+    return [R.crm_too_slow()]
 
 
 async def plan_reminders(
@@ -424,6 +501,8 @@ async def _refused(ctx: TurnContext, service: Service, exc: CrmError) -> list[Re
         alternatives = [
             x for x in alternatives if (x.schedule_id, x.date) != (chosen.schedule_id, chosen.date)
         ]
+    if not alternatives and chosen is not None:  # the reply promises the admin will write
+        await _tell_admin_refused(ctx, service, chosen, exc)
     ctx.session.slots.lesson = None
     ctx.session.slots.offered = [L.offered(x, lesson_button(x.start)) for x in alternatives]
     ctx.session.move_to(State.COLLECTING_DATETIME if alternatives else State.IDLE, now=ctx.now)
@@ -432,6 +511,19 @@ async def _refused(ctx: TurnContext, service: Service, exc: CrmError) -> list[Re
     if isinstance(exc, LessonInPast):
         return [R.lesson_in_past(service.name, alternatives)]
     return [R.schedule_changed(service.name, alternatives)]
+
+
+async def _tell_admin_refused(
+    ctx: TurnContext, service: Service, chosen: OfferedLesson, exc: CrmError
+) -> None:
+    slots, session = ctx.session.slots, ctx.session
+    await ctx.deps.admin.notify_admin(
+        f"⚠️ Не удалось записать ({type(exc).__name__}) и других занятий нет: "
+        f"{slots.client_name}, {display_phone(slots.client_phone or '')}, "
+        f"{service.name} — {long_day(chosen.date)}, {hhmm(chosen.start)}. "
+        f"Клиенту обещан ответ: /reply {session.chat_id} текст",
+        trace_id=ctx.message.trace_id,
+    )
 
 
 async def _record(

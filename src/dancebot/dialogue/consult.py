@@ -14,7 +14,7 @@ from dancebot.dialogue.replies import Reply
 from dancebot.domain.errors import CrmError
 from dancebot.domain.fsm import State
 from dancebot.kb.schema import Service
-from dancebot.nlu.temporal import When, parse_when
+from dancebot.nlu.temporal import When
 from dancebot.nlu.text import normalize
 
 log = structlog.get_logger(__name__)
@@ -26,20 +26,13 @@ def greeting(ctx: TurnContext) -> list[Reply]:
     return [R.greeting(ctx.deps.kb)]
 
 
-_TARIFF = ("абонемент", "абик", "пробн", "разов")
-
-
-def asks_about_tariff(text: str) -> bool:
-    return any(word in normalize(text) for word in _TARIFF)
-
-
-async def prices(ctx: TurnContext, service: Service | None) -> list[Reply]:
+async def prices(ctx: TurnContext, service: Service | None, *, trial: bool = False) -> list[Reply]:
     """Prices from the KB only. A trial asked about where the KB has no trial price is a
     question for the admin (never a guess)."""
     if service is None:
         return [R.ask_service_for_prices(ctx.deps.kb.services)]
     replies = [R.prices(service)]
-    if "пробн" in normalize(ctx.text) and service.trial_price is None:
+    if trial and service.trial_price is None:
         await ctx.deps.admin.notify_admin(
             f"Клиент спрашивает цену пробного занятия {service.name}, в базе знаний её нет "
             f"({ctx.session.channel.value}, чат {ctx.session.chat_id}). "
@@ -51,11 +44,10 @@ async def prices(ctx: TurnContext, service: Service | None) -> list[Reply]:
 
 
 async def schedule(
-    ctx: TurnContext, service: Service | None, *, keep_state: bool = False
+    ctx: TurnContext, service: Service | None, when: When, *, keep_state: bool = False
 ) -> list[Reply]:
     """The coming week's lessons of a service (or of every service on the day the client
     named), from the CRM, with free places."""
-    when = parse_when(ctx.text, today=ctx.today)
     if service is None and not when.all_days:
         return [R.ask_service_for_schedule(ctx.deps.kb.services)]
     if service is None:
@@ -107,41 +99,26 @@ def _holiday_notice(ctx: TurnContext) -> str | None:
     return None
 
 
-async def answer_or_escalate(ctx: TurnContext) -> list[Reply]:
-    """Answer from the FAQ when sure; otherwise promise the admin's answer and tell the admin."""
-    hit = ctx.deps.faq.best(ctx.text)
-    if hit is not None:
-        return [R.faq_answer(hit.entry.a)]
-    await ctx.deps.admin.notify_admin(
-        f"Вопрос без ответа в базе знаний ({ctx.session.channel.value}, {ctx.session.chat_id}): "
-        f"{ctx.text}",
-        trace_id=ctx.message.trace_id,
-    )
-    return [R.will_ask_admin()]
+_COMPARE_WORDS = ("лучше", "сильнее", "круче", "лучший", "лучшая", "самый крутой", "посоветуй")
 
 
-_COMPARE = ("лучше", "сильнее", "круче", "лучший", "лучшая", "самый крутой", "посоветуй")
-_TEACHER = ("ведет", "препода", "тренер", "тренирует", "педагог", "учител")
-_DIRECTIONS = ("направлени", "какие танц", "какие есть", "чем занимает", "какие стили")
-
-
-def info(ctx: TurnContext, service: Service | None) -> list[Reply] | None:
-    """Facts from the KB about services and teachers; None when the question is not that."""
-    t = normalize(ctx.text)
+def teachers(ctx: TurnContext, service: Service | None, *, compare: bool) -> list[Reply]:
+    """Who teaches (from the KB), never who is better (RFC CC-10)."""
     kb = ctx.deps.kb
-    if any(w in t for w in _COMPARE):
+    if compare:
         chosen = kb.teachers_for(service.id) if service else kb.teachers
         pairs = [(x.name, ", ".join(_style_names(ctx, x.styles))) for x in chosen]
         return [R.no_comparison(pairs)]
-    if any(w in t for w in _TEACHER):
-        if service is None:
-            pairs = [(x.name, ", ".join(_style_names(ctx, x.styles))) for x in kb.teachers]
-            return [R.teachers_all(pairs)]
-        teachers = [(x.name, x.specialization) for x in kb.teachers_for(service.id)]
-        return [R.teachers_of(service, teachers)]
-    if any(w in t for w in _DIRECTIONS):
-        return [R.services_list(kb.services)]
-    return None
+    if service is None:
+        pairs = [(x.name, ", ".join(_style_names(ctx, x.styles))) for x in kb.teachers]
+        return [R.teachers_all(pairs)]
+    found = [(x.name, x.specialization) for x in kb.teachers_for(service.id)]
+    return [R.teachers_of(service, found)]
+
+
+def asks_comparison(text: str) -> bool:
+    t = normalize(text)
+    return any(w in t for w in _COMPARE_WORDS)
 
 
 def _style_names(ctx: TurnContext, ids: list[str]) -> list[str]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from dancebot.domain.commands import Entities, Unclear, Understanding, WhenSpec
 from dancebot.domain.messages import UnifiedMessage
 from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
 from dancebot.nlu.services import ServiceMatcher
+from dancebot.nlu.temporal import When, parse_when
 from dancebot.ports.audit import AuditLog
 from dancebot.ports.channels import ReminderScheduler
 from dancebot.ports.clock import Clock
@@ -49,6 +51,10 @@ class TurnContext:
     session: Session
     message: UnifiedMessage
     text: str
+    # the message, understood once (DESIGN §5): handlers read this, never ``text``
+    understanding: Understanding = field(
+        default_factory=lambda: Understanding(commands=(Unclear(),))
+    )
     notes: list[str] = field(default_factory=list)  # what happened, for the trace
 
     @property
@@ -58,3 +64,29 @@ class TurnContext:
     @property
     def today(self) -> date:
         return self.now.astimezone(self.deps.kb.tz).date()
+
+    @property
+    def entities(self) -> Entities:
+        return self.understanding.entities
+
+    def resolve(self, spec: WhenSpec | None) -> When:
+        """A command's ``WhenSpec`` as the temporal parser's ``When``; a spec that carries only
+        the client's words (from the LLM) is resolved here: a model never computes a date."""
+        return resolve_when(spec, today=self.today)
+
+
+def resolve_when(spec: WhenSpec | None, *, today: date) -> When:
+    if spec is None:
+        return When()
+    if spec.is_empty:
+        return parse_when(spec.text, today=today) if spec.text else When()
+    return When(
+        day=spec.day,
+        at=spec.at,
+        not_before=spec.not_before,
+        not_after=spec.not_after,
+        days=tuple(spec.days),
+        weekdays=tuple(spec.weekdays),
+        period_start=spec.period_start,
+        period_end=spec.period_end,
+    )

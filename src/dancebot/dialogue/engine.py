@@ -5,13 +5,16 @@ Deterministic given its ports: the same messages, clock and CRM data give the sa
 
 from __future__ import annotations
 
+import asyncio
+
 import structlog
 
 from dancebot.dialogue import replies as R
+from dancebot.dialogue.booking import past_deadline
 from dancebot.dialogue.context import Deps, TurnContext
 from dancebot.dialogue.fit import fit
+from dancebot.dialogue.manager import route
 from dancebot.dialogue.replies import Reply
-from dancebot.dialogue.router import route
 from dancebot.domain.messages import OutboundMessage, UnifiedMessage
 from dancebot.domain.session import Session
 from dancebot.ports.audit import MessageRecord
@@ -21,11 +24,16 @@ log = structlog.get_logger(__name__)
 
 
 class ConversationEngine:
-    """Loads the chat's session, answers the message, saves the session, queues the replies."""
+    """Loads the chat's session, answers the message, saves the session, queues the replies.
 
-    def __init__(self, deps: Deps, *, outbox: Outbox) -> None:
+    ``turn_deadline`` (seconds, None = none) bounds the understanding and the CRM calls of one
+    turn: past it the client gets the honest fallback answer, a booking under way is queued
+    (``booking.past_deadline``), and the turn ends well before the stream would reclaim it."""
+
+    def __init__(self, deps: Deps, *, outbox: Outbox, turn_deadline: float | None = None) -> None:
         self._deps = deps
         self._outbox = outbox
+        self._deadline = turn_deadline
 
     async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
         deps = self._deps
@@ -75,7 +83,11 @@ class ConversationEngine:
         session.remember("user", text, now=self._deps.clock.now())
         ctx = TurnContext(deps=self._deps, session=session, message=message, text=text.strip())
         try:
-            return await route(ctx)
+            async with asyncio.timeout(self._deadline):
+                return await route(ctx)
+        except TimeoutError:
+            log.warning("turn_deadline_passed", seconds=self._deadline, state=session.state.value)
+            return await past_deadline(ctx)
         except Exception as exc:  # a bug must cost one reply, never the conversation
             log.exception("engine_failure", error_type=type(exc).__name__)
             await self._deps.admin.notify_admin(

@@ -1,6 +1,11 @@
 """The booking fallback queue (RFC §21, contract §13): a booking that cannot reach the CRM is
 kept durably, the client hears the truth, the admin gets a card; when the CRM is back the
-request is booked automatically (with its own idempotency) and the client is told."""
+request is booked automatically (with its own idempotency) and the client is told.
+
+Retry passes run one at a time (a lock shared by every process); each entry is claimed and
+re-read before it is booked and settled only while still pending, so a stalled pass with a
+stale list books nothing twice and tells nobody twice (D21). A reservation that already
+exists — a late answer to a timed-out turn, the admin's own booking — settles the entry."""
 
 from __future__ import annotations
 
@@ -36,24 +41,43 @@ from dancebot.ports.storage import FallbackEntry, FallbackQueue
 log = structlog.get_logger(__name__)
 
 RETRY_EVERY = timedelta(minutes=1)
+# a pass books at most a few entries, each within the CRM client's timeout and retries
+PASS_LOCK_SECONDS = 300.0
+CLAIM_SECONDS = 300.0
 
 
 async def queue_booking(ctx: TurnContext, lesson: Lesson, *, reason: str) -> Reply:
     """Keep the request, tell the admin, and say honestly what happens next."""
-    await queue_entry(
-        ctx.deps.fallback,
-        ctx.deps.admin,
-        entry_for(
-            ctx.session,
-            lesson.schedule_id,
-            lesson.date,
-            lesson_line(lesson),
-            now=ctx.now,
-            reason=reason,
-            trace_id=ctx.message.trace_id,
-        ),
+    return await queue_request(ctx, lesson.ref, lesson_line(lesson), reason=reason)
+
+
+async def queue_request(ctx: TurnContext, ref: LessonRef, label: str, *, reason: str) -> Reply:
+    """``queue_booking`` for a lesson known only by its reference and label (the CRM could
+    not be read). The same chat's request for the same lesson is queued once."""
+    entry = entry_for(
+        ctx.session,
+        ref.schedule_id,
+        ref.date,
+        label,
+        now=ctx.now,
+        reason=reason,
+        trace_id=ctx.message.trace_id,
     )
+    if not await _queued_already(ctx.deps.fallback, entry):
+        await queue_entry(ctx.deps.fallback, ctx.deps.admin, entry)
     return R.fallback_queued()
+
+
+async def _queued_already(queue: FallbackQueue, entry: FallbackEntry) -> bool:
+    def same(other: FallbackEntry) -> bool:
+        return (other.channel, other.chat_id, other.schedule_id, other.lesson_date) == (
+            entry.channel,
+            entry.chat_id,
+            entry.schedule_id,
+            entry.lesson_date,
+        )
+
+    return any(same(other) for other in await queue.pending())
 
 
 def entry_for(
@@ -125,8 +149,10 @@ class FallbackRetrier:
         admin: AdminNotifier,
         reminders: ReminderScheduler,
         address: str,
+        pass_lock_seconds: float = PASS_LOCK_SECONDS,
         audit: AuditLog | None = None,
     ) -> None:
+        self._pass_lock_seconds = pass_lock_seconds
         self._queue = queue
         self._audit = audit  # the retried attempt is a booking attempt like any other
         self._crm = crm
@@ -142,34 +168,50 @@ class FallbackRetrier:
 
     async def run_due(self, now: datetime) -> int:
         """Retry what is due; everything at once when the CRM answers its health check again
-        (recovery must not wait for each entry's next minute)."""
-        pending = await self._queue.pending()
-        if not pending:
+        (recovery must not wait for each entry's next minute). Another pass running (in this
+        process or another) makes this one do nothing."""
+        if not await self._queue.pending():
             return 0
-        back = await self._crm.health_check()
+        token = await self._queue.lock_retry_pass(self._pass_lock_seconds)
+        if token is None:
+            return 0
+        try:
+            return await self._pass(now)
+        finally:
+            await self._queue.unlock_retry_pass(token)
+
+    async def _pass(self, now: datetime) -> int:
+        pending = await self._queue.pending()
+        back = bool(pending) and await self._crm.health_check()
         changed = 0
-        for entry in pending:
-            if back or _due(entry) <= now:
+        for listed in pending:
+            if not (back or _due(listed) <= now):
+                continue
+            claimed = await self._queue.claim(listed.id, CLAIM_SECONDS)
+            if claimed is None:  # settled or being booked meanwhile: the list was stale
+                continue
+            token, entry = claimed
+            try:
                 changed += await self._retry(entry, now)
+            finally:
+                await self._queue.release(entry.id, token)
         return changed
 
     async def _retry(self, entry: FallbackEntry, now: datetime) -> int:
         ref = LessonRef(schedule_id=entry.schedule_id, date=entry.lesson_date)
         try:
             client = await self._client_id(entry)
-            try:
-                booking_id = (await self._crm.create_booking(client_id=client, lesson=ref)).id
-            except AlreadyBooked:
-                booking_id = None  # it went through earlier (or the admin did it)
+            booking_id = await self._book(client, ref)
         except CrmUnavailable as exc:
             entry.attempts += 1
             entry.last_attempt_at, entry.last_error = now, type(exc).__name__
-            await self._queue.update(entry)
+            await self._queue.update_if_pending(entry)
             return 0  # nothing changed for anyone: wait for the next minute
         except CrmRefusal as exc:
             return await self._refused(entry, now, exc)
         entry.status, entry.crm_booking_id, entry.last_attempt_at = "booked", booking_id, now
-        await self._queue.update(entry)
+        if not await self._queue.update_if_pending(entry):
+            return 0  # the admin closed it meanwhile (/done): they have told the client
         await self._record(entry, "created" if booking_id else "already_booked", now, booking_id)
         await self._tell(entry, R.fallback_booked(entry.lesson_label, address=self._address).text)
         await self._admin.notify_admin(f"✅ Заявка #{entry.id} записана в CRM автоматически.")
@@ -178,9 +220,26 @@ class FallbackRetrier:
         log.info("fallback_booked", entry=entry.id, attempts=entry.attempts + 1)
         return 1
 
+    async def _book(self, client_id: int, ref: LessonRef) -> int | None:
+        """The reservation's id: one that exists already (a late answer to a timed-out turn,
+        the admin's own booking) or a new one. None when the CRM says "already booked" but
+        does not list it. Raises ``CrmError``."""
+        existing = await self._existing(client_id, ref)
+        if existing is not None:
+            return existing
+        try:
+            return (await self._crm.create_booking(client_id=client_id, lesson=ref)).id
+        except AlreadyBooked:
+            return await self._existing(client_id, ref)
+
+    async def _existing(self, client_id: int, ref: LessonRef) -> int | None:
+        bookings = await self._crm.list_bookings(client_id=client_id, date_from=ref.date)
+        return next((b.id for b in bookings if b.ref == ref), None)
+
     async def _refused(self, entry: FallbackEntry, now: datetime, exc: CrmError) -> int:
         entry.status, entry.last_attempt_at, entry.last_error = "refused", now, type(exc).__name__
-        await self._queue.update(entry)
+        if not await self._queue.update_if_pending(entry):
+            return 0
         await self._record(entry, _REFUSALS.get(type(exc), "refused"), now, None)
         await self._tell(entry, R.fallback_refused(entry.lesson_label).text)
         await self._admin.notify_admin(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import structlog
 
 from dancebot.dialogue import replies as R
@@ -11,22 +9,11 @@ from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.crm import Lesson
 from dancebot.domain.errors import CrmError
-from dancebot.nlu.phone import find_phone
 
 log = structlog.get_logger(__name__)
-_MINUTES = re.compile(r"(\d{1,3})\s*(?:мин|м\b)|минут\w*\s+на\s+(\d{1,3})", re.IGNORECASE)
 
 
-def delay_minutes(text: str) -> int | None:
-    """ "на 10 минут" → 10, "минут на 15" → 15, "на полчаса" → 30."""
-    if "полчаса" in text.casefold():
-        return 30
-    m = _MINUTES.search(text)
-    return int(m.group(1) or m.group(2)) if m else None
-
-
-async def late(ctx: TurnContext) -> list[Reply]:
-    minutes = delay_minutes(ctx.text)
+async def late(ctx: TurnContext, minutes: int | None) -> list[Reply]:
     lesson = await _todays_lesson(ctx)
     who = ctx.session.slots.client_name or ctx.message.sender_name or ctx.session.chat_id
     what = (
@@ -42,7 +29,7 @@ async def late(ctx: TurnContext) -> list[Reply]:
 
 async def _todays_lesson(ctx: TurnContext) -> Lesson | None:
     slots = ctx.session.slots
-    phone = find_phone(ctx.text) or slots.client_phone or ctx.message.sender_phone
+    phone = ctx.entities.phone or slots.client_phone or ctx.message.sender_phone
     if phone is None:
         profile = await ctx.deps.profiles.load_profile(ctx.session.channel, ctx.session.chat_id)
         phone = profile.phone if profile else None

@@ -16,6 +16,7 @@ from dancebot.domain.crm import Lesson
 from dancebot.domain.messages import Button
 from dancebot.kb.schema import KnowledgeBase, Service
 from dancebot.nlu.morph import accusative
+from dancebot.nlu.phone import display_phone
 
 
 @dataclass(frozen=True)
@@ -168,9 +169,14 @@ def what_to_change() -> Reply:
     )
 
 
-def receipt(*, lesson: Lesson, address: str, attendee: str | None = None) -> Reply:
+def receipt(
+    *, lesson: Lesson, address: str, attendee: str | None = None, name: str | None = None
+) -> Reply:
     teacher = f", преподаватель {lesson.teacher_name}" if lesson.teacher_name else ""
-    done = f"Готово, записала {accusative(attendee)} ✅" if attendee else "Готово, вы записаны ✅"
+    if attendee:
+        done = f"Готово, записала {accusative(attendee)} ✅"
+    else:
+        done = f"Готово, {name}, вы записаны ✅" if name else "Готово, вы записаны ✅"
     return Reply(
         f"{done}\n{lesson.group_name}{teacher}\n"
         f"{long_day(lesson.date)}, {hhmm(lesson.start)}–{hhmm(lesson.end)}\n"
@@ -213,7 +219,20 @@ def crm_unavailable_booking() -> Reply:
 
 
 def crm_unavailable_schedule() -> Reply:
-    return Reply("Не могу сейчас проверить расписание. Уточню у администратора и напишу!")
+    # no "уточню у администратора": nobody was told, so nobody would write (issue 8)
+    return Reply(
+        "Не могу сейчас проверить расписание: система студии не отвечает. "
+        "Напишите, пожалуйста, через несколько минут."
+    )
+
+
+def crm_too_slow() -> Reply:
+    """The turn ran out of time waiting for the CRM, and nothing was in the middle of being
+    booked: an honest "try again", no promise."""
+    return Reply(
+        "Система студии сейчас отвечает очень медленно, не дождалась ответа. "
+        "Напишите, пожалуйста, ещё раз через несколько минут."
+    )
 
 
 def faq_answer(answer: str) -> Reply:
@@ -308,6 +327,17 @@ def cancelled(lesson: Lesson) -> Reply:
     return Reply(f"Запись отменена ✅ {lesson_line(lesson)}. Будем ждать вас в другой раз!")
 
 
+def no_such_booking() -> Reply:
+    return Reply("Такой записи у вас не нашла.")
+
+
+def confirm_cancel_again() -> Reply:
+    return Reply(
+        "Отменяем эту запись? Ответьте «да» или «нет».",
+        (Button(title="Да, отменить", payload="yes"), Button(title="Нет", payload="no")),
+    )
+
+
 def cancel_kept() -> Reply:
     return Reply("Хорошо, запись остаётся в силе.")
 
@@ -352,7 +382,43 @@ def lateness_noted(minutes: int | None, lesson: Lesson | None) -> Reply:
 
 def services_list(services: Sequence[Service]) -> Reply:
     names = ", ".join(s.name for s in services)
-    return Reply(f"У нас есть: {names}. Рассказать подробнее или записать?")
+    return Reply(
+        f"У нас есть: {names}. На какое направление записать?",
+        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:10]),
+    )
+
+
+def for_beginners(services: Sequence[Service]) -> Reply:
+    names = ", ".join(s.name for s in services)
+    return Reply(
+        f"Начать с нуля можно на: {names}. Записать на пробное?",
+        tuple(Button(title=s.name, payload=f"service:{s.id}") for s in services[:10]),
+    )
+
+
+def trial_prices(services: Sequence[Service]) -> Reply:
+    parts = ", ".join(f"{s.name} — {rub(s.trial_price)}" for s in services if s.trial_price)
+    return Reply(f"Пробное занятие: {parts}.")
+
+
+def address(where: str) -> Reply:
+    return Reply(f"Мы находимся по адресу: {where}.")
+
+
+def directions(where: str, how: str) -> Reply:
+    return Reply(f"Адрес: {where}. {how}")
+
+
+def studio_phone(phone: str) -> Reply:
+    return Reply(f"Телефон студии: {display_phone(phone)}.")
+
+
+def opening_hours(hours: str) -> Reply:
+    return Reply(f"Часы работы: {hours}.")
+
+
+def pending_noted(names: Sequence[str]) -> Reply:
+    return Reply(f"Запишу по очереди: сначала это занятие, потом — {', '.join(names)}.")
 
 
 def teachers_of(service: Service, teachers: Sequence[tuple[str, str]]) -> Reply:

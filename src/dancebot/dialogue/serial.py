@@ -11,11 +11,12 @@ import structlog
 
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
-from dancebot.dialogue.booking import plan_reminders, record_attempt
+from dancebot.dialogue.booking import plan_reminders, record_attempt, take_contact
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
+from dancebot.domain.commands import Confirm, Decline, Deny
 from dancebot.domain.crm import Lesson, LessonRef
 from dancebot.domain.errors import (
     AlreadyBooked,
@@ -28,10 +29,8 @@ from dancebot.domain.errors import (
 from dancebot.domain.fsm import State
 from dancebot.domain.session import SerialPlan
 from dancebot.kb.schema import Service
-from dancebot.nlu.contact import extract_name
-from dancebot.nlu.intents import is_no, is_yes
-from dancebot.nlu.phone import display_phone, find_phone, looks_like_phone_attempt
-from dancebot.nlu.temporal import SerialRequest, parse_serial, parse_when
+from dancebot.nlu.phone import display_phone
+from dancebot.nlu.temporal import SerialRequest, When, serial_from
 from dancebot.ports.storage import ClientProfile
 
 log = structlog.get_logger(__name__)
@@ -116,9 +115,7 @@ async def _prefill(ctx: TurnContext) -> None:
     if profile is not None:
         slots.client_name = slots.client_name or profile.name
         slots.client_phone = slots.client_phone or profile.phone
-    phone = find_phone(ctx.text)
-    slots.client_phone = phone or slots.client_phone
-    slots.client_name = extract_name(ctx.text) or slots.client_name
+    take_contact(ctx)
 
 
 def _next_question(ctx: TurnContext, service: Service) -> list[Reply]:
@@ -144,15 +141,17 @@ def _next_question(ctx: TurnContext, service: Service) -> list[Reply]:
     ]
 
 
-async def on_message(ctx: TurnContext) -> list[Reply]:
+async def on_message(ctx: TurnContext, when: When) -> list[Reply]:
+    """The client answers inside the series flow: the period, contact details, yes or no."""
     slots = ctx.session.slots
     plan = slots.serial
     service = ctx.deps.kb.service_by_id(plan.service_id) if plan else None
     if plan is None or service is None:
         ctx.session.move_to(State.IDLE, now=ctx.now)
         return [R.not_understood()]
+    u = ctx.understanding
     if slots.awaiting == "period":
-        period = parse_serial(ctx.text, today=ctx.today) or _period_only(ctx)
+        period = serial_from(when, today=ctx.today) or _period_only(ctx, when)
         if period is None or period.date_to is None:
             return [R.ask_serial_period()]
         plan.date_from = max(period.date_from, ctx.today)
@@ -160,27 +159,21 @@ async def on_message(ctx: TurnContext) -> list[Reply]:
         slots.awaiting = None
         return await _plan(ctx, service, plan)
     if slots.awaiting == "confirm":
-        if is_yes(ctx.text):
+        if u.first(Confirm) is not None and not take_contact(ctx):
             return await _execute(ctx, service, plan)
-        if is_no(ctx.text):
+        if u.first(Deny) is not None or u.first(Decline) is not None:
             slots.serial, slots.awaiting = None, None
             ctx.session.move_to(State.IDLE, now=ctx.now)
             return [R.serial_dropped()]
-    phone = find_phone(ctx.text)
-    if phone:
-        slots.client_phone = phone
-    elif slots.awaiting == "phone" and looks_like_phone_attempt(ctx.text):
+    took = take_contact(ctx)
+    if not took and slots.awaiting == "phone" and ctx.entities.phone_attempt:
         return [R.invalid_phone()]
-    name = extract_name(ctx.text, expecting_name=slots.awaiting == "name")
-    if name:
-        slots.client_name = name
     return _next_question(ctx, service)
 
 
-def _period_only(ctx: TurnContext) -> SerialRequest | None:
+def _period_only(ctx: TurnContext, when: When) -> SerialRequest | None:
     """ "весь март" / "на месяц" said alone, after the weekdays were named before."""
     plan = ctx.session.slots.serial
-    when = parse_when(ctx.text, today=ctx.today)
     if plan is None or when.period_end is None:
         return None
     start = when.period_start or ctx.today

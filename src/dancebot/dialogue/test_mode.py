@@ -7,6 +7,8 @@ import json
 
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
+from dancebot.domain.budget import BudgetStatus
+from dancebot.ports.llm import BudgetView
 
 
 async def command(ctx: TurnContext) -> list[Reply] | None:
@@ -23,8 +25,35 @@ async def command(ctx: TurnContext) -> list[Reply] | None:
         ctx.session.history.clear()
         return [Reply("Сессия сброшена: состояние idle, слоты пусты.")]
     if name == "/budget":
-        return [Reply("LLM не подключён (LLM_PROVIDER=off): токены и деньги не расходуются.")]
+        return [Reply(await _budget(ctx))]
     return None
+
+
+async def _budget(ctx: TurnContext) -> str:
+    port: object
+    for port in (ctx.deps.command_generator, ctx.deps.phraser):
+        if isinstance(port, BudgetView):
+            return budget_text(await port.budget_status())
+    return "LLM не подключён (LLM_PROVIDER=off): токены и деньги не расходуются."
+
+
+def budget_text(status: BudgetStatus) -> str:
+    """The budget guard's counters against their limits (contract §12)."""
+    usage, limits = status.usage, status.limits
+    lines = [
+        f"токены за час: {usage.tokens} из {limits.tokens_per_hour}",
+        f"расход за сутки: ${usage.cost_usd:.4f} из ${limits.cost_per_day_usd:g}",
+        f"запросы за минуту: {usage.requests} из {limits.requests_per_minute}",
+        f"ошибки за час: {usage.errors} из {limits.errors_per_hour}",
+    ]
+    breach = status.breach
+    if breach is None:
+        lines.append("LLM работает (L0).")
+    else:
+        lines.append(
+            f"лимит исчерпан ({breach.counter}): без LLM до {breach.until:%H:%M} UTC (L2)."
+        )
+    return "\n".join(lines)
 
 
 def _debug(ctx: TurnContext) -> str:
@@ -43,10 +72,16 @@ async def _trace(ctx: TurnContext, trace_id: str) -> str:
     if not trace_id:
         return "Укажите trace id: /trace 1f0c…"
     records = await ctx.deps.audit.messages(trace_id=trace_id)
-    if not records:
+    if not records and not await ctx.deps.audit.llm_calls(trace_id=trace_id):
         return f"По trace {trace_id} ничего не найдено."
     lines = [f"trace {trace_id}:"]
     for record in records:
         arrow = "→" if record.direction == "in" else "←"
         lines.append(f"{record.at:%H:%M:%S} {arrow} [{record.state}] {record.text}")
+    for call in await ctx.deps.audit.llm_calls(trace_id=trace_id):
+        lines.append(
+            f"{call.at:%H:%M:%S} LLM {call.outcome} {call.provider}:{call.model} "
+            f"{call.prompt_tokens}+{call.completion_tokens} ток. ${call.cost_usd} "
+            f"{call.latency_ms} мс"
+        )
     return "\n".join(lines)

@@ -188,6 +188,7 @@ class Reschedule(_Model):
 class AskPrice(_Model):
     type: Literal["ask_price"] = "ask_price"
     service_id: str | None = None
+    trial: bool = False  # the price of a trial lesson
 
 
 class AskSchedule(_Model):
@@ -202,6 +203,7 @@ class AskInfo(_Model):
     type: Literal["ask_info"] = "ask_info"
     topic: InfoTopic
     service_id: str | None = None
+    text: str | None = None  # the part of the message that asks it
 
 
 class AskFaq(_Model):
@@ -281,6 +283,7 @@ class Entities(_Model):
     service_ids: tuple[str, ...] = ()  # in the order written
     when: WhenSpec | None = None
     phone: str | None = None  # E.164
+    phone_attempt: bool = False  # digits that do not make a valid phone ("8916123")
     name: str | None = None
     attendee: str | None = None
     yes: bool = False

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Channel(StrEnum):
@@ -25,6 +29,13 @@ class MessageType(StrEnum):
     DOCUMENT = "document"
     LOCATION = "location"
     OTHER = "other"
+
+
+def clean_text(text: str) -> str:
+    """``text`` with each lone surrogate code point replaced by U+FFFD. JSON may carry them
+    (``"\\ud800"``), no encoder accepts them; a valid pair never reaches us as two code
+    points (the JSON decoder joins escaped pairs)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 def new_trace_id() -> str:
@@ -48,12 +59,21 @@ class UnifiedMessage(BaseModel):
     callback_query_id: str | None = None  # Telegram: the button press to acknowledge
     trace_id: str = Field(default_factory=new_trace_id)
 
+    @field_validator("chat_id", "message_id", "text", "sender_phone", "sender_name", mode="before")
+    @classmethod
+    def _valid_text(cls, value: Any) -> Any:
+        """Whatever a channel sent, the message can be stored and logged (issue 8 item 5)."""
+        return clean_text(value) if isinstance(value, str) else value
+
     @property
     def dedup_key(self) -> str:
-        """What makes a delivery unique: an edit keeps the message id, so its time is added."""
+        """What makes a delivery unique (decision D19): the chat and the message id — a
+        Telegram ``message_id`` is unique only within its chat, a WhatsApp wamid is unique
+        anyway — and for an edit (same message id) the edit's time."""
+        key = f"{self.chat_id}:{self.message_id}"
         if self.is_edit:
-            return f"{self.message_id}:edit:{int(self.timestamp.timestamp())}"
-        return self.message_id
+            return f"{key}:edit:{int(self.timestamp.timestamp())}"
+        return key
 
     @property
     def is_text(self) -> bool:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 
 from pydantic import BaseModel, Field
 
+from dancebot.domain.commands import BookingRef, WhenSpec
 from dancebot.domain.fsm import State, check_transition
 from dancebot.domain.messages import Channel
 
@@ -45,6 +46,14 @@ class SerialPlan(BaseModel):
     full: list[date] = Field(default_factory=list)  # dates of the series with no places left
 
 
+class PendingBooking(BaseModel):
+    """A further booking asked for in the same message ("и на хип-хоп в четверг"), started
+    once the current one is done."""
+
+    service_id: str | None = None
+    when: WhenSpec | None = None
+
+
 class Slots(BaseModel):
     """What the booking needs (contract §7: group, datetime, client_name, client_phone)."""
 
@@ -61,6 +70,10 @@ class Slots(BaseModel):
     reschedule: bool = False  # the flow moves the target booking instead of cancelling it
     awaiting: str | None = None  # what the open question was: "phone" | "pick" | "confirm"
     serial: SerialPlan | None = None
+    wanted: WhenSpec | None = None  # a day/time said before the service was known
+    cancel_ref: BookingRef | None = None  # which booking the client named, before the list
+    move_to: WhenSpec | None = None  # where a move goes, said with the request
+    pending: list[PendingBooking] = Field(default_factory=list)
 
 
 class Turn(BaseModel):

@@ -44,6 +44,7 @@ from dancebot.dialogue.engine import ConversationEngine
 from dancebot.dialogue.fallback import FallbackRetrier
 from dancebot.dialogue.pipeline import InboundPipeline
 from dancebot.dialogue.timeouts import TimeoutSweeper
+from dancebot.entrypoints.ai_layer import AiLayer, build_ai_layer
 from dancebot.entrypoints.embedded_crm import embedded_emulator, emulator_transport
 from dancebot.entrypoints.settings import Settings
 from dancebot.kb.loader import load_kb
@@ -77,6 +78,7 @@ class Services:
     fallback: RedisFallbackQueue
     fallback_retrier: FallbackRetrier
     degradation: DegradationMonitor
+    ai: AiLayer | None = None  # None: LLM_PROVIDER=off (deterministic parser and templates)
 
     @property
     def due_work(self) -> list[DueWork]:
@@ -111,7 +113,8 @@ async def build_services(
     keys: RedisKeys | None = None,
     redis: aioredis.Redis | None = None,
 ) -> AsyncIterator[Services]:
-    """Wire the app. Raises ``KnowledgeBaseError`` on an invalid KB: the app must not start."""
+    """Wire the app. Raises ``KnowledgeBaseError`` on an invalid KB and
+    ``ProviderConfigError`` on LLM settings that cannot work: the app must not start."""
     kb = load_kb(settings.resolve(settings.kb_path))
     keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
     redis = redis if redis is not None else make_redis(settings.redis_url)
@@ -142,6 +145,7 @@ async def build_services(
         contacts=RedisContacts(redis, keys=keys),
         address=kb.studio.address,
     )
+    ai = build_ai_layer(settings, redis=redis, keys=keys, audit=audit, clock=clock, admin=admin)
     deps = Deps(
         kb=kb,
         crm=crm,
@@ -156,8 +160,10 @@ async def build_services(
         reminders=reminders,
         fallback=fallback,
         test_mode=settings.test_mode,
+        command_generator=ai.generator if ai else None,
+        phraser=ai.phraser if ai else None,
     )
-    engine = ConversationEngine(deps, outbox=outbox)
+    engine = ConversationEngine(deps, outbox=outbox, turn_deadline=settings.turn_deadline_seconds)
     timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback)
     # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
     recovered = await timeouts.run_due(clock.now())
@@ -176,6 +182,7 @@ async def build_services(
         redis="embedded" if settings.redis_url is None else "server",
         database=url.split(":", 1)[0],
         sessions_recovered=recovered,
+        llm=" > ".join(spec.label for spec in ai.specs) if ai else "off",
     )
     try:
         yield Services(
@@ -195,8 +202,9 @@ async def build_services(
             reminders=reminders,
             fallback=fallback,
             degradation=_monitor(
-                crm, fallback, db, clock=clock, redis=redis, keys=keys, admin=admin
+                crm, fallback, db, clock=clock, redis=redis, keys=keys, admin=admin, ai=ai
             ),
+            ai=ai,
             fallback_retrier=FallbackRetrier(
                 fallback,
                 crm=crm,
@@ -224,8 +232,10 @@ def _monitor(
     redis: aioredis.Redis,
     keys: RedisKeys,
     admin: AdminNotifier,
+    ai: AiLayer | None,
 ) -> DegradationMonitor:
-    """Degradation levels L0–L4 (contract §13): no LLM is configured yet, so never "LLM down"."""
+    """Degradation levels L0–L4 (contract §13): the LLM is down (L2) while the budget guard
+    holds a breached limit; with no LLM configured it is never down."""
     dead_letters = DeadLetters(make_sessionmaker(db), clock=clock)
 
     async def fallback_stats() -> tuple[int, timedelta | None]:
@@ -234,7 +244,7 @@ def _monitor(
 
     return DegradationMonitor(
         crm,
-        llm_down=None,
+        llm_down=ai.budget.llm_down if ai else None,
         dead_letters_open=dead_letters.open_count,
         fallback_stats=fallback_stats,
         clock=clock,

@@ -24,6 +24,7 @@ from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import Settings
 from dancebot.evaluation.cli import eval_command
+from dancebot.evaluation.nlu_eval import nlu_eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
 from dancebot.ops.cli import register as register_ops_commands
 from dancebot.ports.clock import Clock
@@ -221,6 +222,7 @@ def emulator(
 
 
 app.command("eval")(eval_command)
+app.command("nlu-eval")(nlu_eval_command)
 app.command("report")(report_command)
 
 
@@ -256,9 +258,8 @@ def worker(
 ) -> None:
     """Run the worker: outbound delivery with rate limits, retries and the dead-letter table;
     reminders, FSM timeouts and session recovery every few seconds."""
-    from arq import run_worker
-
     from dancebot.entrypoints.channels import ConfigurationError
+    from dancebot.entrypoints.worker import run_resilient_worker
     from dancebot.entrypoints.worker_process import worker_for
 
     settings = Settings()
@@ -274,7 +275,7 @@ def worker(
     except ConfigurationError as exc:
         err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
-    run_worker(settings_dict)
+    run_resilient_worker(settings_dict)
 
 
 register_ops_commands(app)

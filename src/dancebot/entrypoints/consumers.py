@@ -1,6 +1,8 @@
 """The conversation consumers: read the durable inbound stream, drop spam, run the
 pipeline (one chat at a time, in order), acknowledge. Entries a dead consumer left behind
-are reclaimed. Many app replicas may run these against one Redis."""
+are reclaimed; an entry still being processed is kept fresh by a heartbeat, so a long turn
+is never reclaimed (and answered twice) by another consumer. Many app replicas may run these
+against one Redis."""
 
 from __future__ import annotations
 
@@ -61,18 +63,34 @@ class ConversationConsumers:
                     next_reclaim = loop.time() + RECLAIM_EVERY_SECONDS
                 entries += await self._stream.read(consumer, block_ms=500)
                 for entry in entries:
-                    await self.handle_entry(entry)
+                    await self.handle_entry(entry, consumer=consumer)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # Redis blips: keep consuming, never die
                 log.error("consumer_error", consumer=consumer, error_type=type(exc).__name__)
                 await asyncio.sleep(1.0)
 
-    async def handle_entry(self, entry: Entry) -> None:
+    async def handle_entry(self, entry: Entry, *, consumer: str) -> None:
         """Process one entry, then acknowledge it (an exception leaves it for a reclaim)."""
         if entry.message is not None:
-            await self._process(entry.message)
+            heartbeat = asyncio.create_task(self._heartbeat(consumer, entry.entry_id))
+            try:
+                await self._process(entry.message)
+            finally:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await heartbeat
         await self._stream.ack(entry.entry_id)
+
+    async def _heartbeat(self, consumer: str, entry_id: str) -> None:
+        """Touch the entry every third of the reclaim time while it is processed."""
+        every = self._reclaim_idle_ms / 3000
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self._stream.touch(consumer, entry_id)
+            except Exception as exc:  # Redis blips: the next beat tries again
+                log.warning("consumer_heartbeat_failed", error_type=type(exc).__name__)
 
     async def _process(self, message: UnifiedMessage) -> None:
         if not await self._spam.allows(message):

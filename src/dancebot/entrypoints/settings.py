@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     impulse_api_key: SecretStr = SecretStr("emulator-key")
     impulse_auth_scheme: Literal["key_colon", "colon_key", "raw"] = "key_colon"
     impulse_timeout_seconds: float = 10.0
+    # one conversation turn, CRM calls included: past it the client gets the honest fallback
+    # answer and a booking under way is queued (issue 8); well under the stream's reclaim time
+    turn_deadline_seconds: float = Field(default=8.0, gt=0)
     impulse_emulator_seed: Path = Path("seeds/studio_tatyana.yaml")
     # the embedded emulator keeps its bookings in this file between runs (unset → under
     # var_dir; "memory" → nothing kept)
@@ -51,7 +54,32 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     llm_base_url: str | None = None
+    # fallbacks tried in order: "anthropic:MODEL, openai:MODEL@BASE_URL" (ai/providers.py)
     llm_fallback: str | None = None
+    llm_fallback_api_key: SecretStr | None = None  # unset → LLM_API_KEY
+    llm_timeout_seconds: float = Field(default=10.0, gt=0)
+    llm_phrasing: bool = True  # rewrite replies / answer from KB snippets (else commands only)
+    llm_phrasing_temperature: float = Field(default=0.3, ge=0, le=2)
+    # USD per million tokens (input, output); a dated model name matches the longest prefix.
+    # Published list prices when written: override with LLM_PRICES='{"model": [in, out]}'.
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {
+            "claude-haiku-4-5": (1.0, 5.0),
+            "claude-3-5-haiku": (0.8, 4.0),
+            "claude-sonnet-4": (3.0, 15.0),
+            "gpt-4o-mini": (0.15, 0.6),
+            "gpt-4.1-mini": (0.4, 1.6),
+            "gpt-4o": (2.5, 10.0),
+            "deepseek-chat": (0.27, 1.1),
+        }
+    )
+    llm_default_price: tuple[float, float] = (3.0, 15.0)
+
+    # the budget guard (contract §12)
+    budget_max_tokens_per_hour: int = Field(default=100_000, gt=0)
+    budget_max_cost_per_day_usd: float = Field(default=10.0, gt=0)
+    budget_max_requests_per_minute: int = Field(default=30, gt=0)
+    budget_max_errors_per_hour: int = Field(default=50, gt=0)
 
     # one HTTP send to a channel, end to end; the worker's job timeout follows from it
     outbound_send_timeout_seconds: float = Field(default=30.0, gt=0)

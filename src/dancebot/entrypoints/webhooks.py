@@ -1,18 +1,19 @@
 """Webhook routes (contract §19, §22): verify, parse, reject replays, durably log, 200.
 
 Nothing slow happens here: no CRM, no LLM. A message is answered 200 only once it is in the
-durable inbound stream; a malformed body gets a 4xx and a log line, never a 500.
+durable inbound stream; a malformed body gets a 4xx and a log line, never a 500; while Redis
+(the durable stream) cannot be reached the answer is 503, so the platform retries.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from redis.exceptions import RedisError
 
 from dancebot.adapters.channels.telegram.inbound import (
     MalformedUpdate,
@@ -22,17 +23,19 @@ from dancebot.adapters.channels.telegram.inbound import (
 )
 from dancebot.adapters.channels.whatsapp.inbound import (
     MalformedWebhook,
+    WhatsAppBatch,
     parse_webhook,
     verify_signature,
     verify_subscription,
 )
+from dancebot.adapters.inbound.body import MalformedBody, clean_json, read_json
 from dancebot.adapters.metrics import INBOUND_DROPPED, INBOUND_RECEIVED
 from dancebot.domain.messages import UnifiedMessage
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
 
-REPLAY_WINDOW = timedelta(minutes=5)
+REPLAY_WINDOW = timedelta(minutes=5)  # on both sides of now: older is a replay, newer a forgery
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WHATSAPP_SIGNATURE_HEADER = "X-Hub-Signature-256"
 
@@ -47,20 +50,40 @@ def _refuse(status: int, channel: str, reason: str, detail: str) -> JSONResponse
     return JSONResponse({"ok": False, "error": detail}, status_code=status)
 
 
+def _unavailable(channel: str, exc: RedisError) -> JSONResponse:
+    """Redis (the durable stream) is down: 503 and one log line; the platform retries."""
+    INBOUND_DROPPED.labels(channel, "unavailable").inc()
+    log.error("webhook_store_unavailable", channel=channel, error_type=type(exc).__name__)
+    return JSONResponse(
+        {"ok": False, "error": "temporarily unavailable"},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _json(request: Request, raw: bytes | None = None) -> Any:
-    try:
-        return json.loads(raw if raw is not None else await request.body())
-    except (ValueError, UnicodeDecodeError):
-        return None
+    """The body as clean JSON. Raises ``MalformedBody``."""
+    return read_json(raw if raw is not None else await request.body())
+
+
+def _out_of_window(runtime: Any, message: UnifiedMessage) -> str | None:
+    """ "replay" for a message older than the window, "future" for one dated past it."""
+    age = runtime.clock.now() - message.timestamp
+    if age > REPLAY_WINDOW:
+        return "replay"
+    if -age > REPLAY_WINDOW:
+        return "future"
+    return None
 
 
 async def _accept(runtime: Any, message: UnifiedMessage) -> str:
     """Replay check, then the durable log. Returns what happened, for the log and tests."""
     channel = message.channel.value
-    if runtime.clock.now() - message.timestamp > REPLAY_WINDOW:
-        INBOUND_DROPPED.labels(channel, "replay").inc()
+    outside = _out_of_window(runtime, message)
+    if outside is not None:
+        INBOUND_DROPPED.labels(channel, outside).inc()
         log.info("inbound_replay_dropped", channel=channel, message_id=message.message_id)
-        return "replay"
+        return outside
     if not await runtime.stream.ingest(message):
         INBOUND_DROPPED.labels(channel, "duplicate").inc()
         return "duplicate"
@@ -81,14 +104,20 @@ async def telegram_webhook(request: Request) -> Response:
         return _refuse(403, "telegram", "unauthorized", "wrong secret token")
     try:
         outcome = await accept_telegram_update(runtime, await _json(request))
-    except MalformedUpdate as exc:
+    except (MalformedUpdate, MalformedBody) as exc:
         return _refuse(400, "telegram", "malformed", exc.reason)
+    except RedisError as exc:
+        return _unavailable("telegram", exc)
     return JSONResponse({"ok": True, "result": outcome})
 
 
 async def accept_telegram_update(runtime: Any, body: Any) -> str:
     """One Telegram update, from the webhook or from long polling: the same path.
-    Raises ``MalformedUpdate``."""
+    Raises ``MalformedUpdate``, and ``RedisError`` when Redis is down."""
+    try:
+        body = clean_json(body)  # long polling's updates are not cleaned by the route
+    except MalformedBody as exc:
+        raise MalformedUpdate(exc.reason) from None
     event = parse_update(body, now=runtime.clock.now())
     if event.message is None:
         return "ignored"
@@ -126,14 +155,24 @@ async def whatsapp_webhook(request: Request) -> Response:
         return _refuse(401, "whatsapp", "unauthorized", "missing signature")
     if not verify_signature(raw, header, secret.get_secret_value()):
         return _refuse(403, "whatsapp", "unauthorized", "bad signature")
-    body = await _json(request, raw)
     try:
-        batch = parse_webhook(body, now=runtime.clock.now())
-    except MalformedWebhook as exc:
-        return _refuse(400, "whatsapp", "malformed", str(exc))
+        batch = parse_webhook(await _json(request, raw), now=runtime.clock.now())
+    except (MalformedWebhook, MalformedBody) as exc:
+        return _refuse(400, "whatsapp", "malformed", exc.reason)
+    try:
+        outcomes = await _accept_whatsapp(runtime, batch)
+    except RedisError as exc:
+        return _unavailable("whatsapp", exc)
+    return JSONResponse({"ok": True, "result": outcomes})
+
+
+async def _accept_whatsapp(runtime: Any, batch: WhatsAppBatch) -> list[str]:
+    """The batch's messages into the stream (in order), its statuses logged. Raises
+    ``RedisError``."""
     outcomes = []
     for message in batch.messages:
-        await runtime.window.opened(message.chat_id, message.timestamp)
+        if _out_of_window(runtime, message) is None:  # a forged date must not open the window
+            await runtime.window.opened(message.chat_id, message.timestamp)
         outcomes.append(await _accept(runtime, message))
     for status in batch.statuses:
         if status.status == "failed":
@@ -143,4 +182,4 @@ async def whatsapp_webhook(request: Request) -> Response:
                 code=status.error_code,
                 title=status.error_title,
             )
-    return JSONResponse({"ok": True, "result": outcomes})
+    return outcomes

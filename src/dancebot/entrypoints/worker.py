@@ -6,18 +6,25 @@ built at start by a function the caller supplies, and room for cron jobs.
 
 ``build`` is entered in ``on_startup`` and left in ``on_shutdown``, so whatever it opens
 (database engine, HTTP clients of the senders) lives exactly as long as the worker.
+
+``ResilientWorker`` (what ``dancebot worker`` runs) carries on through a Redis restart: arq's
+own poll loop would raise ``ConnectionError`` and end the process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
+import structlog
 from arq.connections import ArqRedis, RedisSettings
 from arq.cron import CronJob
-from arq.worker import Function, func
+from arq.worker import Function, Worker, func, get_kwargs
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from dancebot.adapters.queue.jobs import DEPS, OUTBOX, WorkerDeps, send_outbound
 from dancebot.adapters.queue.outbox import SEND_OUTBOUND, ArqOutbox
@@ -30,6 +37,12 @@ ARQ_MAX_TRIES = 100_000
 SEND_JOB_TIMEOUT_SECONDS = 120  # a send (≤ 30 s by default) plus Redis and the dead-letter write
 KEEP_RESULT_SECONDS = 24 * 3600  # while kept, putting the same message again queues nothing
 _STACK = "dancebot_exit_stack"
+RECONNECT_FIRST_DELAY = 0.5  # seconds; doubled after each failed poll while Redis is away
+RECONNECT_MAX_DELAY = 10.0
+# what a Redis that restarts, loads its data or cannot be reached raises
+REDIS_AWAY = (RedisConnectionError, RedisTimeoutError, OSError)
+
+log = structlog.get_logger(__name__)
 
 BuildDeps = Callable[[], AbstractAsyncContextManager[WorkerDeps]]
 
@@ -111,3 +124,46 @@ def install_arq_log_masking() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, _MaskPhones) for f in logger.filters):
             logger.addFilter(_MaskPhones())
+
+
+class ResilientWorker(Worker):
+    """arq's ``Worker`` that survives Redis going away: a poll that fails because Redis is
+    unreachable is logged once per outage and retried with backoff (0.5 s doubling to
+    10 s); jobs carry on once Redis is back (a job cut off mid-way runs again after its
+    in-progress timeout; sending is idempotent, D14)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._failed_polls = 0
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except REDIS_AWAY as exc:
+            self._failed_polls += 1
+            delay = min(RECONNECT_FIRST_DELAY * 2 ** (self._failed_polls - 1), RECONNECT_MAX_DELAY)
+            if self._failed_polls == 1:
+                log.error("worker_redis_unavailable", error_type=type(exc).__name__)
+            await asyncio.sleep(delay)
+            return
+        if self._failed_polls:
+            log.info("worker_redis_back", failed_polls=self._failed_polls)
+            self._failed_polls = 0
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        for job_id in job_ids:
+            try:
+                await super().start_jobs([job_id])
+            except REDIS_AWAY:
+                # arq took a job slot (semaphore, counter) before the Redis transaction that
+                # failed, and gives it back only when a job it started ends: give it back
+                self.job_counter -= 1
+                self.sem.release()
+                raise
+
+
+def run_resilient_worker(settings: dict[str, Any]) -> ResilientWorker:
+    """``arq.run_worker`` with ``ResilientWorker``: runs until stopped by a signal."""
+    worker = ResilientWorker(**get_kwargs(settings))
+    worker.run()
+    return worker

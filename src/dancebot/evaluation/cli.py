@@ -2,13 +2,13 @@
 
 Progress goes to stderr; the last line on stdout is exactly ``N passed, M failed``. Exit
 codes: 0 all passed (or the pass rate reached ``--threshold``), 1 some failed, 2 the run
-could not start (invalid KB or seed, an LLM mode that does not exist yet).
+could not start (invalid KB or seed, ``--llm real`` without a configured provider).
 """
 
 from __future__ import annotations
 
 import asyncio
-from enum import StrEnum
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +19,9 @@ from dancebot.adapters.crm.impulse.emulator.seed import SeedError, load_seed
 from dancebot.entrypoints.logging import configure_logging
 from dancebot.entrypoints.settings import PROJECT_ROOT
 from dancebot.evaluation.harness import BotFiles
+from dancebot.evaluation.llm import LlmMode, LlmNotConfigured, llm_setup, real_settings
 from dancebot.evaluation.report import (
+    ScenarioOutcome,
     exit_code,
     json_report,
     print_outcome,
@@ -34,12 +36,6 @@ DEFAULT_KB = Path("knowledge/studio_tatyana.yaml")
 DEFAULT_SEED = Path("seeds/studio_tatyana.yaml")
 
 
-class LlmMode(StrEnum):
-    OFF = "off"
-    FAKE = "fake"
-    REAL = "real"
-
-
 def eval_command(
     paths: Annotated[
         list[Path], typer.Argument(help="scenario files or folders (all *.yaml below them)")
@@ -51,7 +47,12 @@ def eval_command(
         Path, typer.Option("--crm-seed", help="the CRM emulator's seed (default: the sample)")
     ] = DEFAULT_SEED,
     llm: Annotated[
-        LlmMode, typer.Option("--llm", help="off: deterministic NLU and templates only")
+        LlmMode,
+        typer.Option(
+            "--llm",
+            help="off: deterministic NLU and templates; fake/liar: the fake LLM server over "
+            "HTTP; real: the configured provider (LLM_*)",
+        ),
     ] = LlmMode.OFF,
     runs: Annotated[
         int, typer.Option("--runs", min=1, help="run each scenario N times; ⌈2N/3⌉ must pass")
@@ -78,27 +79,36 @@ def eval_command(
     """Run conversation scenarios (SCENARIOS.md) through the real pipeline on a virtual clock;
     the last line printed is `N passed, M failed`."""
     err = Console(stderr=True, soft_wrap=True)
-    if llm != LlmMode.OFF:
-        err.print(
-            f"--llm {llm.value}: there is no LLM layer yet; only --llm off can run.",
-            markup=False,
-        )
-        raise typer.Exit(2)
+    if llm is LlmMode.REAL:
+        try:
+            real_settings()
+        except LlmNotConfigured as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(2) from exc
     configure_logging(level="ERROR")  # CRM warnings are expected under a fault step
     files = BotFiles(kb_path=_resolve(kb), seed_path=_resolve(crm_seed))
     problem = _check_files(files)
     if problem:
         err.print(problem, markup=False, highlight=False)
         raise typer.Exit(2)
-    outcomes = asyncio.run(
-        run_suite(
-            paths,
-            files,
-            runs=runs,
-            on_outcome=lambda o: print_outcome(err, o),
-            keep_database=keep_database,
-        )
-    )
+    rejections: Counter[str] = Counter()
+
+    async def run() -> list[ScenarioOutcome]:
+        async with llm_setup(llm, kb_path=files.kb_path) as setup:
+            return await run_suite(
+                paths,
+                files,
+                runs=runs,
+                on_outcome=lambda o: print_outcome(err, o),
+                llm=setup,
+                rejections=rejections,
+                keep_database=keep_database,
+            )
+
+    outcomes = asyncio.run(run())
+    if llm is not LlmMode.OFF:
+        tally = ", ".join(f"{rule} {n}" for rule, n in rejections.most_common()) or "none"
+        err.print(f"policy enforcer rejections ({llm.value}): {tally}", markup=False)
     if json_file is not None:
         write_json(json_file, json_report(outcomes))
     if transcripts is not None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from dancebot.entrypoints.bootstrap import Services, build_services
 from dancebot.entrypoints.settings import Settings
 from dancebot.evaluation.chat import Recorder, ScenarioChat
 from dancebot.evaluation.model import Scenario
+from dancebot.testing.fake_llm import FakeLLM
 
 # The CRM client gives up after this long; `fault: {crm: slow}` makes the emulator answer
 # after SLOW_CRM_DELAY_SECONDS instead of the 35 s of SCENARIOS.md, which is just as much
@@ -47,6 +49,19 @@ class BotFiles:
     seed_path: Path
 
 
+@dataclass(frozen=True)
+class LlmSetup:
+    """The LLM a run uses: settings overrides (``llm_*``) and, for ``--llm fake|liar``, the
+    fake server's state (a ``fault: {llm: down}`` step makes it fail)."""
+
+    settings: dict[str, Any] = field(default_factory=lambda: {"llm_provider": "off"})
+    fake: FakeLLM | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.get("llm_provider", "off") != "off")
+
+
 @dataclass
 class ScenarioBot:
     """One scenario's bot and the ends of its conversation."""
@@ -55,6 +70,7 @@ class ScenarioBot:
     clock: VirtualClock
     recorder: Recorder
     chat: ScenarioChat
+    llm: LlmSetup = field(default_factory=LlmSetup)
 
     @property
     def emulator(self) -> EmulatorState:
@@ -79,8 +95,17 @@ class ScenarioBot:
 class Workspace:
     """One eval run's temp folder: the template database and a folder per scenario."""
 
-    def __init__(self, files: BotFiles, root: Path, *, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        files: BotFiles,
+        root: Path,
+        llm: LlmSetup | None = None,
+        *,
+        database_url: str | None = None,
+    ) -> None:
         self.files = files
+        self.llm = llm or LlmSetup()
+        self.rejections: Counter[str] = Counter()  # the policy enforcer's, by rule
         self._root = root
         self._database_url = database_url  # set: every scenario writes its audit rows there
         self._template = root / "template" / DEFAULT_SQLITE_NAME
@@ -90,7 +115,7 @@ class Workspace:
     @classmethod
     @asynccontextmanager
     async def open(
-        cls, files: BotFiles, *, keep_database: str | None = None
+        cls, files: BotFiles, llm: LlmSetup | None = None, *, keep_database: str | None = None
     ) -> AsyncIterator[Workspace]:
         """Create the folder, migrate the template and convert the seed; everything is
         removed afterwards. Raises ``SeedError`` for an invalid seed.
@@ -99,7 +124,7 @@ class Workspace:
         here, kept afterwards: ``dancebot report`` reads it) instead of a throwaway copy."""
         with tempfile.TemporaryDirectory(prefix="dancebot-eval-") as root:
             url = None if keep_database is None else database_url(keep_database, var_dir=Path(root))
-            workspace = cls(files, Path(root), database_url=url)
+            workspace = cls(files, Path(root), llm, database_url=url)
             seed = load_seed(files.seed_path)
             document = seed_document(seed.timezone, seed.records)
             workspace._seed_json.write_text(json.dumps(document), encoding="utf-8")
@@ -132,7 +157,11 @@ class Workspace:
                     sender_name=scenario.user.first_name,
                     sender_phone=scenario.sender_phone,
                 )
-                yield ScenarioBot(services=services, clock=clock, recorder=recorder, chat=chat)
+                yield ScenarioBot(
+                    services=services, clock=clock, recorder=recorder, chat=chat, llm=self.llm
+                )
+                if services.ai is not None and services.ai.phraser is not None:
+                    self.rejections.update(services.ai.phraser.rejections)
         finally:
             shutil.rmtree(var_dir, ignore_errors=True)
 
@@ -148,6 +177,6 @@ class Workspace:
             impulse_timeout_seconds=CRM_TIMEOUT_SECONDS,
             redis_url=None,
             database_url=self._database_url,
-            llm_provider="off",
             DANCEBOT_VAR_DIR=var_dir,
+            **self.llm.settings,
         )

@@ -18,54 +18,23 @@ Nothing else: a time inside the opening hours is not fine just for being inside 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dancebot.evaluation.emoji import count_emoji
+from dancebot.ai.policy.emoji import count_emoji
+from dancebot.ai.policy.text_facts import (
+    MAX_EMOJI,
+    MAX_LENGTH,
+    MAX_QUESTIONS,
+    ai_self_reference,
+    clock_times_in,
+    prices_in,
+    times_written_by_user,
+)
 from dancebot.kb.schema import KnowledgeBase
 
-MAX_LENGTH = {"telegram": 300, "whatsapp": 200}
-MAX_EMOJI = 2
-MAX_QUESTIONS = 1
 REMINDER_LEAD_MINUTES = 120
-
-# Phrases with which a model breaks character; compared after ``_normalise``.
-AI_SELF_REFERENCE = (
-    "как ии",
-    "я ии",
-    "я - ии",
-    "будучи ии",
-    "как языковая модель",
-    "я языковая модель",
-    "я - языковая модель",
-    "языковой модели",
-    "большая языковая модель",
-    "как искусственный интеллект",
-    "я искусственный интеллект",
-    "я - искусственный интеллект",
-    "как нейросеть",
-    "я нейросеть",
-    "я - нейросеть",
-    "я бот и не могу",
-    "я всего лишь бот",
-    "я просто бот",
-    "я не человек",
-    "as an ai",
-    "as a language model",
-    "i am an ai",
-    "i'm an ai",
-    "language model",
-)
-
-# A price: a number (thousands may be split by spaces: "5 600") before ₽ / руб / р. / р
-_PRICE = re.compile(
-    r"(?<!\d)(\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)[ \u00a0\u202f]?(?:₽|руб|р\.|р\b)"
-)
-_CLOCK = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])")
-_USER_CLOCK = re.compile(r"(?<![\d:.])(\d{1,2})[:.](\d{2})(?!\d)")
-_USER_HOUR = re.compile(r"(?<!\w)(?:в|к|с|до|после|около)\s+(\d{1,2})(?!\d|[:.]\d)")
 
 
 @dataclass(frozen=True)
@@ -109,44 +78,6 @@ def check_message(text: str, *, channel: str, allowed: Allowed) -> list[Violatio
     return found
 
 
-def _normalise(text: str) -> str:
-    text = text.casefold().replace("ё", "е")
-    text = re.sub(r"[‐-―−]", "-", text)
-    return re.sub(r"\s+", " ", text)
-
-
-def ai_self_reference(text: str) -> str | None:
-    """The first AI self-reference phrase in ``text`` (whole words), or None."""
-    normal = _normalise(text)
-    for phrase in AI_SELF_REFERENCE:
-        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", normal):
-            return phrase
-    return None
-
-
-def prices_in(text: str) -> list[int]:
-    """Amounts of money in ``text``: ``"5 600 ₽"`` is 5600."""
-    return [int(re.sub(r"\D", "", m.group(1))) for m in _PRICE.finditer(text)]
-
-
-def clock_times_in(text: str) -> list[str]:
-    """``HH:MM`` times in a bot message, zero-padded; ``"9:30"`` is ``"09:30"``."""
-    return [t for h, m in _CLOCK.findall(text) if (t := _time(int(h), int(m))) is not None]
-
-
-def times_written_by_user(text: str) -> set[str]:
-    """Clock times a person meant in ``text`` (see the module docstring)."""
-    found: set[str] = set()
-    pairs = [(int(h), int(m)) for h, m in _USER_CLOCK.findall(text)]
-    pairs += [(int(h), 0) for h in _USER_HOUR.findall(text)]
-    for hour, minute in pairs:
-        for candidate in (hour, hour + 12) if 1 <= hour <= 11 else (hour,):
-            time = _time(candidate, minute)
-            if time is not None:
-                found.add(time)
-    return found
-
-
 def studio_times(kb: KnowledgeBase, crm: Mapping[str, Any]) -> set[str]:
     """Class start/end times of the CRM seed, times in the KB text, and their derivations."""
     found: set[str] = set()
@@ -174,9 +105,3 @@ def _strings(value: Any) -> Iterable[str]:
 def _minutes(total: int) -> str:
     total %= 24 * 60
     return f"{total // 60:02d}:{total % 60:02d}"
-
-
-def _time(hour: int, minute: int) -> str | None:
-    if hour > 24 or minute > 59 or (hour == 24 and minute):
-        return None
-    return f"{hour:02d}:{minute:02d}"

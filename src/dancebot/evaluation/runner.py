@@ -57,7 +57,7 @@ class RunResult:
     user_messages_to_booking: int | None  # None: no booking was created
     seconds: float
     transcript: dict[str, Any]
-    llm_tokens: int = 0  # no LLM layer yet: always 0 with --llm off
+    llm_tokens: int = 0  # from llm_calls: 0 with --llm off
     llm_cost: float = 0.0
 
     @property
@@ -87,6 +87,8 @@ class _Play:
     booked_after: int | None = None
     admin_total: int = 0
     crm: dict[str, Any] = field(default_factory=dict)
+    llm_tokens: int = 0
+    llm_cost: float = 0.0
     _window: list[SentToUser] = field(default_factory=list)
     _window_admin: list[SentToAdmin] = field(default_factory=list)
 
@@ -114,6 +116,10 @@ class _Play:
                 break
         snapshot = bot.crm_snapshot()
         self.crm = crm_state(snapshot)
+        await bot.services.audit.flush()
+        calls = await bot.services.audit.llm_calls()
+        self.llm_tokens = sum(c.prompt_tokens + c.completion_tokens for c in calls)
+        self.llm_cost = float(sum(c.cost_usd for c in calls))
         if finished and self.scenario.final is not None:
             totals = Totals(
                 admin_messages=self.admin_total,
@@ -214,6 +220,8 @@ class _Play:
             user_messages_to_booking=self.booked_after,
             seconds=seconds,
             transcript=transcript,
+            llm_tokens=self.llm_tokens,
+            llm_cost=self.llm_cost,
         )
 
 

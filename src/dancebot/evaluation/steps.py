@@ -24,6 +24,7 @@ from dancebot.evaluation.model import (
     Step,
     UserStep,
 )
+from dancebot.testing.fake_llm import Failure
 
 ADMIN_UNSUPPORTED = "admin commands are not supported yet"
 LLM_OFF_NOTE = "no LLM in this run (--llm off): the fault changes nothing"
@@ -99,7 +100,11 @@ def _fault(step: FaultStep, bot: ScenarioBot) -> dict[str, Any]:
             notes["crm_delay_seconds"] = SLOW_CRM_DELAY_SECONDS
     if step.fault.llm is not None:
         notes["llm"] = step.fault.llm
-        notes["llm_note"] = LLM_OFF_NOTE
+        fake = bot.llm.fake
+        if fake is not None:
+            fake.fail(Failure.SERVER_ERROR if step.fault.llm == "down" else None)
+        elif not bot.llm.enabled:
+            notes["llm_note"] = LLM_OFF_NOTE
     return notes
 
 

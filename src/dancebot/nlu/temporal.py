@@ -20,7 +20,15 @@ from dancebot.nlu.temporal_delay import parse_delay_minutes
 from dancebot.nlu.temporal_prepare import Scratch, prepare
 from dancebot.nlu.temporal_times import find_times
 
-__all__ = ["SerialRequest", "When", "parse_delay_minutes", "parse_serial", "parse_when"]
+__all__ = [
+    "SerialRequest",
+    "When",
+    "lesson_count",
+    "parse_delay_minutes",
+    "parse_serial",
+    "parse_when",
+    "serial_from",
+]
 
 _LESSON_COUNT = re.compile(r"\b(?P<n>\d{1,2})\s*(?:заняти\w*|урок\w*|тренировк\w*|раз)\b")
 
@@ -125,15 +133,27 @@ def parse_when(text: str, *, today: date) -> When:
 def parse_serial(text: str, *, today: date) -> SerialRequest | None:
     """A request for a series ("каждую среду в течение месяца", "на 4 недели по субботам"),
     or None when the text names no weekday to repeat."""
-    when = parse_when(text, today=today)
+    count = _LESSON_COUNT.search(prepare(text, mask=False))
+    return serial_from(
+        parse_when(text, today=today), today=today, lessons=int(count["n"]) if count else None
+    )
+
+
+def lesson_count(text: str) -> int | None:
+    """ "на 8 занятий" → 8."""
+    count = _LESSON_COUNT.search(prepare(text, mask=False))
+    return int(count["n"]) if count else None
+
+
+def serial_from(when: When, *, today: date, lessons: int | None = None) -> SerialRequest | None:
+    """The series a ``When`` describes (its weekdays over its period), or None."""
     if not when.weekdays:
         return None
-    count = _LESSON_COUNT.search(prepare(text, mask=False))
     request = SerialRequest(
         weekdays=when.weekdays,
         date_from=when.period_start or today,
         date_to=when.period_end,
-        lessons=int(count["n"]) if count else None,
+        lessons=lessons,
         at=when.at,
         not_before=when.not_before,
         not_after=when.not_after,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dancebot.nlu.morph import first_name
+from dancebot.nlu.names import name_reading, with_second
 
 _RELATION = re.compile(
     r"\b(дочк\w*|доч(?:ь|ку|ери)|сын\w*|ребен\w*|ребён\w*|реб[её]нка|детей|мам\w*|пап\w*|"
@@ -31,8 +31,13 @@ def extract_attendee(text: str) -> Attendee | None:
     relation = _RELATION.search(text)
     if relation is None:
         return None
-    after = text[relation.end() :]
-    name = next((n for w in _WORD.findall(after)[:3] if (n := first_name(w.lower()))), None)
+    after = _WORD.findall(text[relation.end() :])[:3]
+    name = None
+    for index, word in enumerate(after):
+        reading = name_reading(word, capitalized=True)
+        if reading is not None:
+            name = with_second(after, index, reading)
+            break
     age = _AGE.search(text)
     return Attendee(
         relation=relation.group(1).lower(), name=name, age=int(age.group(1)) if age else None

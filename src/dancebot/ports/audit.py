@@ -93,3 +93,7 @@ class AuditLog(Protocol):
     ) -> list[MessageRecord]:
         """What was written, oldest first (test mode's ``/trace``)."""
         ...
+
+    async def llm_calls(self, *, trace_id: str | None = None) -> list[LlmCallRecord]:
+        """The LLM calls written, oldest first (test mode's ``/trace``)."""
+        ...

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from dancebot.domain.budget import BudgetStatus
 from dancebot.domain.commands import Understanding
 from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase
@@ -62,3 +63,11 @@ class Phraser(Protocol):
         """An answer to ``question`` from ``snippets`` only, checked by the enforcer, or
         None (the question goes to the admin as before)."""
         ...
+
+
+@runtime_checkable
+class BudgetView(Protocol):
+    """Implemented by the AI layer's generator and phraser: the budget guard's counters,
+    for test mode's ``/budget``."""
+
+    async def budget_status(self) -> BudgetStatus: ...

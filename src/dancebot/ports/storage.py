@@ -57,8 +57,9 @@ class IdempotencyGuard(Protocol):
 class InboundDedup(Protocol):
     """Contract §8: ``SET NX seen:{channel}:{message_id} EX 300``."""
 
-    async def first_seen(self, channel: Channel, message_id: str) -> bool:
-        """True the first time a message id is seen within the window; False for a duplicate."""
+    async def first_seen(self, channel: Channel, dedup_key: str) -> bool:
+        """True the first time a delivery (``UnifiedMessage.dedup_key``) is seen within the
+        window; False for a duplicate."""
         ...
 
 
@@ -120,4 +121,23 @@ class FallbackQueue(Protocol):
 
     async def update(self, entry: FallbackEntry) -> None:
         """Save a changed entry; one that is no longer pending leaves the pending list."""
+        ...
+
+    async def lock_retry_pass(self, ttl_seconds: float) -> str | None:
+        """One automatic retry pass at a time, across processes: a token while ours, None
+        when another pass holds the lock."""
+        ...
+
+    async def unlock_retry_pass(self, token: str) -> None: ...
+
+    async def claim(self, entry_id: int, ttl_seconds: float) -> tuple[str, FallbackEntry] | None:
+        """Atomically: the entry as stored now, if it is still pending and nobody else holds
+        it (a token to give back with ``release``); None otherwise."""
+        ...
+
+    async def release(self, entry_id: int, token: str) -> None: ...
+
+    async def update_if_pending(self, entry: FallbackEntry) -> bool:
+        """``update``, but only while the stored entry is still pending (atomically): False
+        when another pass or the admin settled it meanwhile (nothing is written)."""
         ...

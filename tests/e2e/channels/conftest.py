@@ -4,8 +4,10 @@ PostgreSQL, the Impulse emulator as a server, and the fake Telegram and WhatsApp
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +105,21 @@ async def until(check: Callable[[], Awaitable[bool]], *, seconds: float = 10.0) 
 
 @pytest.fixture
 async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with open_stack(postgres_database, key_prefix, tmp_path) as opened:
+        yield opened
+
+
+@asynccontextmanager
+async def open_stack(
+    postgres_database: str,
+    key_prefix: str,
+    tmp_path: Path,
+    *,
+    redis_url: str = REDIS_URL,
+    **overrides: Any,
+) -> AsyncIterator[Stack]:
+    """The whole service on ``redis_url`` (a test's own Redis server, or the shared one);
+    ``overrides``: more settings."""
     clock = VirtualClock(START)
     telegram = FakeTelegram()
     whatsapp = FakeWhatsApp(now=clock.now)
@@ -115,7 +132,7 @@ async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> Asyn
     ):
         settings = Settings(
             kb_path=PROJECT / "knowledge/studio_tatyana.yaml",
-            redis_url=REDIS_URL,
+            redis_url=redis_url,
             database_url=postgres_database,
             DANCEBOT_VAR_DIR=tmp_path,
             impulse_base_url=crm_url,
@@ -129,9 +146,10 @@ async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> Asyn
             whatsapp_app_secret=WA_APP_SECRET,
             whatsapp_verify_token=WA_VERIFY,
             whatsapp_api_base=f"{wa_url}/v21.0",
+            **overrides,
         )
         app = create_app(settings, clock=clock, keys=keys)
-        redis = aioredis.from_url(REDIS_URL)
+        redis = aioredis.from_url(redis_url)
         async with (
             app.router.lifespan_context(app),
             serve_app(app) as url,
@@ -149,8 +167,9 @@ async def stack(postgres_database: str, key_prefix: str, tmp_path: Path) -> Asyn
                 redis=redis,
                 app=app,
             )
-        async for key in redis.scan_iter(match=f"{key_prefix}:*"):
-            await redis.delete(key)
+        with contextlib.suppress(aioredis.RedisError):
+            async for key in redis.scan_iter(match=f"{key_prefix}:*"):
+                await redis.delete(key)
         await redis.aclose()
 
 

@@ -15,7 +15,7 @@ def _eval(*args: str) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("REDIS_URL", "DATABASE_URL", "IMPULSE_", "KB_PATH"))
+        if not k.startswith(("REDIS_URL", "DATABASE_URL", "IMPULSE_", "KB_PATH", "LLM_"))
     }
     return subprocess.run(
         [sys.executable, "-m", "dancebot.entrypoints.cli", "eval", *args],
@@ -73,10 +73,20 @@ def test_threshold_and_runs(tmp_path: Path) -> None:
     assert "0/2 runs" in done.stderr and "2/2 runs" in done.stderr
 
 
-def test_an_llm_mode_that_does_not_exist_yet_refuses_to_run() -> None:
-    done = _eval(str(SCENARIOS / "pass"), "--llm", "fake")
+def test_fake_and_liar_llms_run_the_scenarios_over_http(tmp_path: Path) -> None:
+    for mode in ("fake", "liar"):
+        report = tmp_path / f"{mode}.json"
+        done = _eval(str(SCENARIOS / "pass"), "--llm", mode, "--json", str(report))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.splitlines()[-1].endswith("passed, 0 failed")
+        assert f"policy enforcer rejections ({mode})" in done.stderr
+        assert "invariant" not in done.stdout + done.stderr
+
+
+def test_a_real_llm_without_settings_refuses_to_run() -> None:
+    done = _eval(str(SCENARIOS / "pass"), "--llm", "real")
     assert done.returncode == 2
-    assert "no LLM layer yet" in done.stderr and done.stdout == ""
+    assert "LLM_PROVIDER" in done.stderr and done.stdout == ""
 
 
 def test_an_invalid_knowledge_base_refuses_to_run() -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dancebot.evaluation.emoji import count_emoji
+from dancebot.ai.policy.emoji import count_emoji
 from dancebot.evaluation.invariants import (
     Allowed,
     ai_self_reference,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dancebot.nlu.contact import extract_name
+from dancebot.nlu.names import find_name
 from dancebot.nlu.phone import display_phone, find_phone, looks_like_phone_attempt, mask_phone
 
 
@@ -37,21 +37,28 @@ def test_mask_and_display() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expecting", "expected"),
+    ("text", "expecting", "contact", "expected"),
     [
-        ("Мария", False, "Мария"),
-        ("меня зовут Алиса", False, "Алиса"),
-        ("в 19, Мария +7 999 123-45-67", False, "Мария"),
-        ("запишите Марию", False, "Мария"),
-        ("Лоэль", True, "Лоэль"),  # not in the dictionary: taken only when asked for
-        ("Лоэль", False, None),
-        ("Айгерим", True, "Айгерим"),
-        ("весь март", False, None),  # "марта" is the month here, not the name Марта
-        ("да", True, None),
-        ("хочу на контемп", False, None),
-        ("сколько стоит", True, None),
-        ("привет", False, None),
+        ("Мария", True, False, "Мария"),
+        ("Мария", False, False, None),  # a bare word outside any question about the name
+        ("меня зовут Алиса", False, False, "Алиса"),
+        ("в 19, Мария +7 999 123-45-67", False, True, "Мария"),
+        ("запишите Марию", False, True, "Мария"),
+        ("Ника", True, False, "Ника"),  # kept as written, never lemmatised to "Ник"
+        ("ника", False, True, "Ника"),
+        ("Вера", True, False, "Вера"),  # a name that is also a word, when asked for
+        ("ой, имя поправьте: Екатерина", False, True, "Екатерина"),  # never "Поправьте"
+        ("это Ольга Петровна", False, False, "Ольга Петровна"),
+        ("Лоэль", True, False, "Лоэль"),  # not in the dictionary: taken only when asked for
+        ("Лоэль", False, False, None),
+        ("Айгерим", True, False, "Айгерим"),
+        ("весь март", False, True, None),  # "марта" is the month here, not the name Марта
+        ("да", True, False, None),
+        ("хочу на контемп", False, True, None),
+        ("сколько стоит", True, False, None),
+        ("привет", False, False, None),
     ],
 )
-def test_extract_name(text: str, expecting: bool, expected: str | None) -> None:
-    assert extract_name(text, expecting_name=expecting) == expected
+def test_find_name(text: str, expecting: bool, contact: bool, expected: str | None) -> None:
+    ignore = frozenset({"март", "марта", "контемп"})
+    assert find_name(text, expecting=expecting, contact=contact, ignore=ignore) == expected

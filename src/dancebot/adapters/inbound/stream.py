@@ -85,6 +85,11 @@ class InboundStream:
         )
         return [_entry(e) for e in answer[1]]
 
+    async def touch(self, consumer: str, entry_id: str) -> None:
+        """Reset the entry's idle time while ``consumer`` is still processing it (a
+        heartbeat), so that no other consumer's ``reclaim`` takes a turn that is running."""
+        await self._redis.xclaim(self._stream, self._group, consumer, 0, [entry_id], justid=True)
+
     async def ack(self, entry_id: str) -> None:
         await self._redis.xack(self._stream, self._group, entry_id)
 

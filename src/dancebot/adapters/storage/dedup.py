@@ -18,8 +18,8 @@ class RedisInboundDedup:
         self._keys = keys
         self._window = window_seconds
 
-    async def first_seen(self, channel: Channel, message_id: str) -> bool:
+    async def first_seen(self, channel: Channel, dedup_key: str) -> bool:
         created = await self._redis.set(
-            self._keys.seen(channel.value, message_id), b"1", nx=True, ex=self._window
+            self._keys.seen(channel.value, dedup_key), b"1", nx=True, ex=self._window
         )
         return bool(created)

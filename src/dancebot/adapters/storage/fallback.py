@@ -1,15 +1,33 @@
 """The booking fallback queue in Redis (RFC §21): a hash of entries and a sorted set of the
 pending ones by creation time. No TTL: an entry leaves only when it is booked, refused or
-closed by the admin."""
+closed by the admin. Retry passes take a lock (one at a time) and claim each entry before
+booking it; the entry's final state is written only while it is still pending (D21)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from redis.asyncio import Redis
 
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.ports.storage import FallbackEntry
+
+_CLAIM = """
+if not redis.call('zscore', KEYS[2], ARGV[1]) then return false end
+if not redis.call('set', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) then return false end
+return redis.call('hget', KEYS[1], ARGV[1])
+"""
+_UPDATE_IF_PENDING = """
+if not redis.call('zscore', KEYS[2], ARGV[1]) then return 0 end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[3] == '1' then redis.call('zrem', KEYS[2], ARGV[1]) end
+return 1
+"""
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
 
 
 class RedisFallbackQueue:
@@ -43,6 +61,44 @@ class RedisFallbackQueue:
             if entry.status != "pending":
                 tx.zrem(self._keys.fallback_pending(), str(entry.id))
             await tx.execute()
+
+    async def update_if_pending(self, entry: FallbackEntry) -> bool:
+        written = await self._redis.eval(
+            _UPDATE_IF_PENDING,
+            2,
+            self._keys.fallback_entries(),
+            self._keys.fallback_pending(),
+            str(entry.id),
+            entry.model_dump_json(),
+            "0" if entry.status == "pending" else "1",
+        )
+        return bool(written)
+
+    async def lock_retry_pass(self, ttl_seconds: float) -> str | None:
+        token = uuid.uuid4().hex
+        key = self._keys.fallback_retry_lock()
+        taken = await self._redis.set(key, token, nx=True, px=int(ttl_seconds * 1000))
+        return token if taken else None
+
+    async def unlock_retry_pass(self, token: str) -> None:
+        await self._redis.eval(_RELEASE, 1, self._keys.fallback_retry_lock(), token)
+
+    async def claim(self, entry_id: int, ttl_seconds: float) -> tuple[str, FallbackEntry] | None:
+        token = uuid.uuid4().hex
+        raw = await self._redis.eval(
+            _CLAIM,
+            3,
+            self._keys.fallback_entries(),
+            self._keys.fallback_pending(),
+            self._keys.fallback_claim(entry_id),
+            str(entry_id),
+            token,
+            str(int(ttl_seconds * 1000)),
+        )
+        return (token, FallbackEntry.model_validate_json(raw)) if raw else None
+
+    async def release(self, entry_id: int, token: str) -> None:
+        await self._redis.eval(_RELEASE, 1, self._keys.fallback_claim(entry_id), token)
 
     async def size(self) -> int:
         return int(await self._redis.zcard(self._keys.fallback_pending()))

@@ -45,6 +45,14 @@ class RedisKeys:
     def fallback_seq(self) -> str:
         return self._key("fallback", "seq")
 
+    def fallback_retry_lock(self) -> str:
+        """Held (owner token, TTL) by the one automatic retry pass running."""
+        return self._key("fallback", "retry_lock")
+
+    def fallback_claim(self, entry_id: int) -> str:
+        """Held (owner token, TTL) while one pass books this entry."""
+        return self._key("fallback", "claim", entry_id)
+
     # reminders (S3)
     def reminders_due(self) -> str:
         """Sorted set: ``{booking_id}:{kind}`` scored by the Unix time it is due."""
@@ -66,9 +74,10 @@ class RedisKeys:
         """Messages of one chat in the current spam window (contract §8)."""
         return self._key("rate", "chat", channel, chat_id, window)
 
-    def seen(self, channel: str, message_id: str) -> str:
-        """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix."""
-        return self._key("seen", channel, message_id)
+    def seen(self, channel: str, dedup_key: str) -> str:
+        """Contract §8 names it ``seen:{channel}:{message_id}``; we add the deployment prefix,
+        and the message's part is ``UnifiedMessage.dedup_key`` (chat id + message id, D19)."""
+        return self._key("seen", channel, dedup_key)
 
     # CRM cache (RFC §20.3)
     def crm_cache(self, kind: str, *parts: object) -> str:
@@ -129,3 +138,16 @@ class RedisKeys:
     def degradation_backlog_alert(self) -> str:
         """Set (with a TTL) when the admin was last told about a queue backlog (L4)."""
         return self._key("alert", "backlog")
+
+    # the LLM budget guard (contract §12), shared by every replica
+    def llm_budget(self, counter: str, window_start: int) -> str:
+        """A budget counter for the window starting at ``window_start`` (Unix seconds)."""
+        return self._key("llm", "budget", counter, window_start)
+
+    def llm_budget_alert(self, counter: str, window_start: int) -> str:
+        """Set once the admin was told that ``counter`` is breached in that window."""
+        return self._key("alert", "llm_budget", counter, window_start)
+
+    def llm_summary(self, channel: str, chat_id: str) -> str:
+        """Hash: the running summary of a chat's older turns for the LLM (RFC §10 CC-22)."""
+        return self._key("llm", "summary", channel, chat_id)

@@ -234,10 +234,12 @@ def _digits(value: object, where: str) -> str:
 
 
 def _timestamp(value: object, *, now: datetime, where: str) -> datetime:
+    """Unix seconds, as digits or a number; more than 12 digits is no Unix time (and would
+    not even convert: Python refuses to read integers of thousands of digits)."""
     if value is None:
         return now
     seconds: int | None = None
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
         seconds = int(value)
     elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         seconds = value

@@ -160,6 +160,15 @@ class SqlAuditLog:
             rows = (await session.scalars(query)).all()
         return [_message_record(row) for row in rows]
 
+    async def llm_calls(self, *, trace_id: str | None = None) -> list[LlmCallRecord]:
+        """Recorded LLM calls, oldest first, of one trace (one turn) or all."""
+        query = select(LlmCallRow).order_by(LlmCallRow.id)
+        if trace_id is not None:
+            query = query.where(LlmCallRow.trace_id == trace_id)
+        async with self._sessionmaker() as session:
+            rows = (await session.scalars(query)).all()
+        return [_llm_call_record(row) for row in rows]
+
     async def booking_attempts(self, chat_id: str | None = None) -> list[BookingAttemptRecord]:
         """Recorded booking attempts, oldest first, in one chat or in all."""
         query = select(BookingAttemptRow).order_by(BookingAttemptRow.id)
@@ -243,4 +252,18 @@ def _booking_attempt_record(row: BookingAttemptRow) -> BookingAttemptRecord:
         at=row.created_at,
         crm_booking_id=row.crm_booking_id,
         error=row.error,
+    )
+
+
+def _llm_call_record(row: LlmCallRow) -> LlmCallRecord:
+    return LlmCallRecord(
+        trace_id=row.trace_id,
+        provider=row.provider,
+        model=row.model,
+        prompt_tokens=row.prompt_tokens,
+        completion_tokens=row.completion_tokens,
+        cost_usd=row.cost_usd,
+        latency_ms=row.latency_ms,
+        outcome=row.outcome,
+        at=row.created_at,
     )

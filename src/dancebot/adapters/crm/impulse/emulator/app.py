@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hmac
 import json
 from datetime import datetime
@@ -89,13 +90,30 @@ class _Endpoints:
         if fault.mode == "rate_limit":
             return rate_limited_page(retry_after=1)
         if fault.mode == "slow":
-            await asyncio.sleep(fault.delay)
+            await self._held(fault.delay)
         if fault.mode == "login_page" or not _authorized(request, self.tokens):
             return login_page()
+        if fault.mode == "bad_body":  # HTTP 200 JSON that is not what was asked for
+            return JSONResponse({"status": "ok", "data": None})
         try:
             return JSONResponse(await _dispatch(self.state, request, entity, action))
         except EmulatorError as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
+
+    async def _held(self, delay: float) -> None:
+        """The "slow" fault: answer after ``delay`` seconds — or as soon as the fault is
+        lifted, the way a CRM that recovers answers the calls it kept waiting (the late
+        answer then goes through: a booking made this way exists)."""
+        self.state.held += 1
+        try:
+            loop = asyncio.get_running_loop()
+            until = loop.time() + delay
+            while self.state.fault.mode == "slow" and loop.time() < until:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout_at(until):
+                        await self.state.fault_changed().wait()
+        finally:
+            self.state.held -= 1
 
     async def set_fault(self, request: Request) -> Response:
         body = await _json_body(request)

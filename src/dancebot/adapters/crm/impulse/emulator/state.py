@@ -3,6 +3,7 @@ an adjustable clock, fault injection and optional persistence to a JSON file."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import os
@@ -39,7 +40,7 @@ from dancebot.adapters.crm.impulse.emulator.seed import (
     seed_document,
 )
 
-FAULT_MODES = frozenset({"none", "down", "slow", "login_page", "rate_limit"})
+FAULT_MODES = frozenset({"none", "down", "slow", "login_page", "rate_limit", "bad_body"})
 DEFAULT_FAULT_DELAY = 35.0  # seconds: longer than any sane client timeout
 _NEXT_ID_KEY = "nextId"  # extra top-level key of the state file
 
@@ -74,6 +75,8 @@ class EmulatorState:
         self._now: Now = now or _real_now
         self._state_file = state_file
         self.fault = Fault()
+        self.held = 0  # API calls being delayed by the "slow" fault right now
+        self._fault_changed: asyncio.Event | None = None
         self._timezone = seed.timezone
         self._records: Records = {}
         self._next_ids: dict[str, int] = {}
@@ -119,6 +122,15 @@ class EmulatorState:
         if delay < 0:
             raise ValueError("the delay cannot be negative")
         self.fault = Fault(mode=mode, delay=float(delay))
+        if self._fault_changed is not None:  # wake the calls the old fault holds
+            self._fault_changed.set()
+            self._fault_changed = None
+
+    def fault_changed(self) -> asyncio.Event:
+        """Set when the fault is changed next (held "slow" calls wait on it)."""
+        if self._fault_changed is None:
+            self._fault_changed = asyncio.Event()
+        return self._fault_changed
 
     def reset(self) -> None:
         """Back to the seed's records (and rewrite the state file). Clock and fault stay."""
