@@ -358,7 +358,7 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         return await _refused(ctx, service, NotFound("the chosen lesson is not scheduled"))
     fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
     if not await ctx.deps.idempotency.acquire(fingerprint, ttl_seconds=IDEMPOTENCY_TTL_SECONDS):
-        await _record(ctx, lesson, fingerprint, "duplicate")
+        await record_attempt(ctx, lesson, fingerprint, "duplicate")
         _finish(ctx)
         return [R.already_booked()]
     try:
@@ -366,20 +366,20 @@ async def execute(ctx: TurnContext) -> list[Reply]:
         booking = await ctx.deps.crm.create_booking(client_id=client_id, lesson=lesson.ref)
         await plan_reminders(ctx, booking_id=booking.id, client_id=client_id, lesson=lesson)
     except AlreadyBooked:
-        await _record(ctx, lesson, fingerprint, "already_booked")
+        await record_attempt(ctx, lesson, fingerprint, "already_booked")
         _finish(ctx)
         return [R.already_booked()]
     except (LessonFull, LessonInPast, NotFound) as exc:
         await ctx.deps.idempotency.release(fingerprint)
-        await _record(ctx, lesson, fingerprint, _OUTCOMES[type(exc)], error=str(exc))
+        await record_attempt(ctx, lesson, fingerprint, _OUTCOMES[type(exc)], error=str(exc))
         return await _refused(ctx, service, exc)
     except CrmUnavailable as exc:
         await ctx.deps.idempotency.release(fingerprint)
-        await _record(ctx, lesson, fingerprint, "queued", error=type(exc).__name__)
+        await record_attempt(ctx, lesson, fingerprint, "queued", error=type(exc).__name__)
         reply = await queue_booking(ctx, lesson, reason=type(exc).__name__)
         _finish(ctx)
         return [reply]
-    await _record(ctx, lesson, fingerprint, "created", crm_booking_id=booking.id)
+    await record_attempt(ctx, lesson, fingerprint, "created", crm_booking_id=booking.id)
     await ctx.deps.profiles.save_profile(
         ctx.session.channel,
         ctx.session.chat_id,
@@ -526,9 +526,9 @@ async def _tell_admin_refused(
     )
 
 
-async def _record(
+async def record_attempt(
     ctx: TurnContext,
-    lesson: Lesson,
+    lesson: Lesson | LessonRef,
     fingerprint: str,
     outcome: str,
     *,
@@ -557,7 +557,3 @@ async def _record(
             error=error,
         )
     )
-
-
-# a series (S6) records each of its lessons the same way
-record_attempt = _record

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from dancebot.domain.commands import Entities, Unclear, Understanding, WhenSpec
@@ -76,10 +76,14 @@ class TurnContext:
 
 
 def resolve_when(spec: WhenSpec | None, *, today: date) -> When:
+    """Dates always come from the deterministic parser (D71/D72): a spec carrying the
+    client's words is resolved from them; times a spec holds fill what the words leave out."""
     if spec is None:
         return When()
-    if spec.is_empty:
-        return parse_when(spec.text, today=today) if spec.text else When()
+    if spec.text:
+        said = parse_when(spec.text, today=today)
+        if not said.is_empty or spec.is_empty:
+            return said if said.at or not spec.at else replace(said, at=spec.at)
     return When(
         day=spec.day,
         at=spec.at,

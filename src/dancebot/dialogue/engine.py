@@ -6,6 +6,7 @@ Deterministic given its ports: the same messages, clock and CRM data give the sa
 from __future__ import annotations
 
 import asyncio
+import re
 
 import structlog
 
@@ -21,6 +22,7 @@ from dancebot.ports.audit import MessageRecord
 from dancebot.ports.outbox import Outbox
 
 log = structlog.get_logger(__name__)
+_CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 
 
 class ConversationEngine:
@@ -84,7 +86,7 @@ class ConversationEngine:
         ctx = TurnContext(deps=self._deps, session=session, message=message, text=text.strip())
         try:
             async with asyncio.timeout(self._deadline):
-                return await route(ctx)
+                return await self._phrased(await route(ctx), session, message.trace_id)
         except TimeoutError:
             log.warning("turn_deadline_passed", seconds=self._deadline, state=session.state.value)
             return await past_deadline(ctx)
@@ -96,6 +98,25 @@ class ConversationEngine:
                 trace_id=message.trace_id,
             )
             return [R.internal_error()]
+
+    async def _phrased(self, replies: list[Reply], session: Session, trace_id: str) -> list[Reply]:
+        """The code-built replies in the studio's tone when an LLM phraser is configured; a
+        candidate that fails the policy enforcer (or no LLM) leaves the code's text."""
+        phraser = self._deps.phraser
+        if phraser is None:
+            return replies
+        out = []
+        for reply in replies:
+            times = _CLOCK.findall(reply.text)
+            text = await phraser.rephrase(
+                reply.text,
+                session=session,
+                kb=self._deps.kb,
+                allowed_times=times,
+                trace_id=trace_id,
+            )
+            out.append(Reply(text, reply.buttons) if text else reply)
+        return out
 
     async def _audit(
         self, message: UnifiedMessage, direction: str, text: str, session: Session

@@ -25,6 +25,7 @@ _TOPIC_QUERY: dict[InfoTopic, str] = {
     InfoTopic.BEGINNERS: "можно ли прийти если никогда не танцевал нужен ли опыт начинающих",
     InfoTopic.TRIAL: "пробное занятие",
 }
+SNIPPET_MIN_SCORE = 0.2  # an FAQ entry this close is worth handing to the LLM as a source
 _BEGINNER_WORDS = ("начина", "новичк", "с нуля", "любой уровень", "любого уровня", "без опыта")
 
 
@@ -93,9 +94,9 @@ async def faq_or_admin(ctx: TurnContext, question: str) -> list[Reply]:
     if hit is not None:
         return [R.faq_answer(hit.entry.a)]
     phraser = ctx.deps.phraser
-    if phraser is not None:
-        snippets = [f"{h.entry.q} {h.entry.a}" for h in faq.search(question, limit=3)]
-        snippets.append(f"Адрес: {ctx.deps.kb.studio.address}. Часы: {ctx.deps.kb.studio.schedule}")
+    related = [h for h in faq.search(question, limit=3) if h.score >= SNIPPET_MIN_SCORE]
+    if phraser is not None and related:  # nothing related in the KB: only the admin knows
+        snippets = [f"{h.entry.q} {h.entry.a}" for h in related]
         text = await phraser.answer(
             question,
             session=ctx.session,

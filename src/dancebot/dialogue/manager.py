@@ -115,7 +115,7 @@ async def _understand(ctx: TurnContext) -> Understanding:
         return rules
     if _booking_facts(llm) != _booking_facts(rules):
         log.info(
-            "parsers_disagree",
+            "llm_rules_disagree",
             llm=list(llm.kinds),
             rules=list(rules.kinds),
             state=ctx.session.state.value,

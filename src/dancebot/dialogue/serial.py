@@ -13,6 +13,7 @@ from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.booking import plan_reminders, record_attempt, take_contact
 from dancebot.dialogue.context import TurnContext
+from dancebot.dialogue.fallback import queue_request
 from dancebot.dialogue.formatting import lesson_button
 from dancebot.dialogue.replies import Reply
 from dancebot.domain.booking import IDEMPOTENCY_TTL_SECONDS, booking_fingerprint
@@ -27,7 +28,7 @@ from dancebot.domain.errors import (
     NotFound,
 )
 from dancebot.domain.fsm import State
-from dancebot.domain.session import SerialPlan
+from dancebot.domain.session import OfferedLesson, SerialPlan
 from dancebot.kb.schema import Service
 from dancebot.nlu.phone import display_phone
 from dancebot.nlu.temporal import SerialRequest, When, serial_from
@@ -181,6 +182,8 @@ def _period_only(ctx: TurnContext, when: When) -> SerialRequest | None:
 
 
 async def _execute(ctx: TurnContext, service: Service, plan: SerialPlan) -> list[Reply]:
+    """Book every lesson of the series, each with its own idempotency key and audit row; what
+    the CRM could not take now goes to the fallback queue like a single booking (D20)."""
     slots = ctx.session.slots
     phone, name = slots.client_phone, slots.client_name
     assert phone is not None and name is not None
@@ -195,20 +198,11 @@ async def _execute(ctx: TurnContext, service: Service, plan: SerialPlan) -> list
             name=name, phone=phone
         )
         for lesson in todo:
-            outcome = await _book_one(ctx, client.id, lesson, phone)
-            fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
-            await record_attempt(ctx, lesson, fingerprint, _ATTEMPT_OUTCOMES[outcome.result])
-            outcomes.append(outcome)
+            outcomes.append(await _book_one(ctx, client.id, lesson, phone))
     except CrmUnavailable as exc:
         log.warning("serial_crm_unavailable", error=type(exc).__name__)
+    queued = await _queue_the_rest(ctx, plan, outcomes)
     booked_any = any(o.result == "booked" for o in outcomes)
-    missing = len(plan.lessons) - len(outcomes)
-    if missing or any(o.result == "crm_down" for o in outcomes):
-        await ctx.deps.admin.notify_admin(
-            f"Серийная запись не завершена (CRM недоступна): {name}, {phone}, {service.name}, "
-            f"не обработано {missing + sum(o.result == 'crm_down' for o in outcomes)} занятий.",
-            trace_id=ctx.message.trace_id,
-        )
     if booked_any:
         await ctx.deps.profiles.save_profile(
             ctx.session.channel,
@@ -217,43 +211,54 @@ async def _execute(ctx: TurnContext, service: Service, plan: SerialPlan) -> list
         )
     slots.serial, slots.awaiting = None, None
     ctx.session.move_to(State.BOOKING_DONE if booked_any else State.IDLE, now=ctx.now)
+    done = [(o.lesson.date, o.lesson.start, o.result) for o in outcomes if o.result != "crm_down"]
     return [
         R.serial_result(
             service.name,
-            [(o.lesson.date, o.lesson.start, o.result) for o in outcomes],
-            unprocessed=missing,
+            [*done, *((x.date, x.start, "queued") for x in queued)],
+            unprocessed=0,
             address=ctx.deps.kb.studio.address if booked_any else None,
             full=plan.full,
         )
     ]
 
 
-# the series' results as booking-attempt outcomes (the audit table's words)
-_ATTEMPT_OUTCOMES = {
-    "booked": "created",
-    "already": "already_booked",
-    "full": "full",
-    "past": "in_past",
-    "gone": "not_found",
-    "crm_down": "crm_down",
-}
+async def _queue_the_rest(
+    ctx: TurnContext, plan: SerialPlan, outcomes: list[Outcome]
+) -> list[OfferedLesson]:
+    """Lessons the CRM did not answer for (down, timed out) wait in the fallback queue."""
+    settled = {(o.lesson.schedule_id, o.lesson.date) for o in outcomes if o.result != "crm_down"}
+    phone = ctx.session.slots.client_phone or ""
+    queued = [x for x in plan.lessons if (x.schedule_id, x.date) not in settled]
+    for item in queued:
+        ref = LessonRef(schedule_id=item.schedule_id, date=item.date)
+        fingerprint = booking_fingerprint(phone, item.schedule_id, item.date)
+        await record_attempt(ctx, ref, fingerprint, "queued", error="CrmUnavailable")
+        await queue_request(ctx, ref, item.label, reason="CrmUnavailable")
+    return queued
 
 
 async def _book_one(ctx: TurnContext, client_id: int, lesson: Lesson, phone: str) -> Outcome:
     fingerprint = booking_fingerprint(phone, lesson.schedule_id, lesson.date)
     if not await ctx.deps.idempotency.acquire(fingerprint, ttl_seconds=IDEMPOTENCY_TTL_SECONDS):
+        await record_attempt(ctx, lesson, fingerprint, "duplicate")
         return Outcome(lesson, "already")
-    ref = LessonRef(schedule_id=lesson.schedule_id, date=lesson.date)
     try:
-        booking = await ctx.deps.crm.create_booking(client_id=client_id, lesson=ref)
+        booking = await ctx.deps.crm.create_booking(client_id=client_id, lesson=lesson.ref)
         await plan_reminders(ctx, booking_id=booking.id, client_id=client_id, lesson=lesson)
     except AlreadyBooked:
+        await record_attempt(ctx, lesson, fingerprint, "already_booked")
         return Outcome(lesson, "already")
     except (LessonFull, LessonInPast, NotFound) as exc:
         await ctx.deps.idempotency.release(fingerprint)
         kind = {LessonFull: "full", LessonInPast: "past", NotFound: "gone"}[type(exc)]
+        await record_attempt(ctx, lesson, fingerprint, _AUDIT[kind], error=str(exc))
         return Outcome(lesson, kind)
     except CrmUnavailable:
         await ctx.deps.idempotency.release(fingerprint)
         return Outcome(lesson, "crm_down")
+    await record_attempt(ctx, lesson, fingerprint, "created", crm_booking_id=booking.id)
     return Outcome(lesson, "booked")
+
+
+_AUDIT = {"full": "full", "past": "in_past", "gone": "not_found"}
