@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.cancel import cancel_replaced
@@ -424,10 +425,7 @@ async def past_deadline(ctx: TurnContext) -> list[Reply]:
         return await _queue_chosen(ctx, service, slots.lesson, reason="CrmTimeout")
     if session.state == State.BOOKING_IN_PROGRESS and slots.serial is not None:
         await ctx.deps.admin.notify_admin(
-            f"Серийная запись не завершена (CRM не ответила вовремя): {slots.client_name}, "
-            f"{slots.client_phone}, чат {session.channel.value}:{session.chat_id}. "
-            "Проверьте в CRM, какие занятия записаны.",
-            trace_id=ctx.message.trace_id,
+            A.series_unfinished(session), trace_id=ctx.message.trace_id
         )
         slots.serial = None
         session.move_to(State.IDLE, now=ctx.now)
@@ -516,12 +514,8 @@ async def _refused(ctx: TurnContext, service: Service, exc: CrmError) -> list[Re
 async def _tell_admin_refused(
     ctx: TurnContext, service: Service, chosen: OfferedLesson, exc: CrmError
 ) -> None:
-    slots, session = ctx.session.slots, ctx.session
     await ctx.deps.admin.notify_admin(
-        f"⚠️ Не удалось записать ({type(exc).__name__}) и других занятий нет: "
-        f"{slots.client_name}, {display_phone(slots.client_phone or '')}, "
-        f"{service.name} — {long_day(chosen.date)}, {hhmm(chosen.start)}. "
-        f"Клиенту обещан ответ: /reply {session.chat_id} текст",
+        A.booking_refused(ctx.session, service.name, chosen, type(exc).__name__),
         trace_id=ctx.message.trace_id,
     )
 

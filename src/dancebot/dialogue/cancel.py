@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.formatting import hhmm, lesson_button, long_day
@@ -64,6 +65,8 @@ async def pick(ctx: TurnContext, *, index: int | None, ref: BookingRef | None) -
     if slots.awaiting == "phone":
         return [R.ask_phone_for_bookings()]
     chosen = None
+    if ref is not None and ref.every and not slots.reschedule and len(slots.bookings) > 1:
+        return _confirm_all(ctx)
     if index is not None and slots.bookings and 0 < abs(index) <= len(slots.bookings):
         chosen = slots.bookings[index - 1] if index > 0 else slots.bookings[-1]
     elif ref is not None and not ref.is_empty:
@@ -94,6 +97,8 @@ async def chosen(ctx: TurnContext, item: OfferedBooking) -> list[Reply]:
 async def answer(ctx: TurnContext, *, yes: bool) -> list[Reply]:
     """Yes or no to "Отменить запись …?"."""
     slots = ctx.session.slots
+    if slots.awaiting == "confirm_all":
+        return await _cancel_all(ctx) if yes else _kept(ctx)
     if slots.awaiting != "confirm" or slots.target_booking is None:
         return [_pick_reply(ctx)] if slots.bookings else [R.ask_phone_for_bookings()]
     if yes:
@@ -105,6 +110,8 @@ async def answer(ctx: TurnContext, *, yes: bool) -> list[Reply]:
 def repeat(ctx: TurnContext) -> list[Reply]:
     """The message moved nothing forward: ask the open question once more."""
     slots = ctx.session.slots
+    if slots.awaiting == "confirm_all":
+        return [R.confirm_cancel_all([b.label for b in slots.bookings])]
     if slots.awaiting == "confirm" and slots.target_booking is not None:
         return [R.confirm_cancel_again()]
     return [_pick_reply(ctx)] if slots.bookings else [R.ask_phone_for_bookings()]
@@ -119,8 +126,7 @@ async def _show_bookings(ctx: TurnContext) -> list[Reply]:
         log.warning("bookings_unavailable", error=type(exc).__name__)
         done(ctx)
         await ctx.deps.admin.notify_admin(
-            f"Клиент хочет {'перенести' if slots.reschedule else 'отменить'} запись, "
-            f"а CRM не отвечает: {ctx.session.channel.value}:{ctx.session.chat_id}",
+            A.bookings_unreadable(ctx.session, reschedule=slots.reschedule),
             trace_id=ctx.message.trace_id,
         )
         return [R.crm_unavailable_schedule()]
@@ -129,6 +135,8 @@ async def _show_bookings(ctx: TurnContext) -> list[Reply]:
         return [R.no_future_bookings(display_phone(phone))]
     slots.bookings = [_offered(ctx, b, lesson) for b, lesson in bookings]
     ref, slots.cancel_ref = slots.cancel_ref, None
+    if ref is not None and ref.every and not slots.reschedule and len(slots.bookings) > 1:
+        return _confirm_all(ctx)
     if ref is not None:
         found = _by_ref(ctx, slots.bookings, ref)
         if len(found) == 1:
@@ -164,6 +172,39 @@ def _by_ref(ctx: TurnContext, items: list[OfferedBooking], ref: BookingRef) -> l
     if ref.ordinal is not None and 0 < abs(ref.ordinal) <= len(found):
         found = [found[ref.ordinal - 1] if ref.ordinal > 0 else found[-1]]
     return found
+
+
+def _kept(ctx: TurnContext) -> list[Reply]:
+    done(ctx)
+    return [R.cancel_kept()]
+
+
+def _confirm_all(ctx: TurnContext) -> list[Reply]:
+    """ "отмените все мои записи", "обе": every booking listed, after one yes."""
+    slots = ctx.session.slots
+    slots.awaiting, slots.target_booking = "confirm_all", None
+    return [R.confirm_cancel_all([b.label for b in slots.bookings])]
+
+
+async def _cancel_all(ctx: TurnContext) -> list[Reply]:
+    slots = ctx.session.slots
+    cancelled = 0
+    for item in list(slots.bookings):
+        try:
+            await ctx.deps.crm.cancel_booking(item.booking_id)
+        except NotFound:
+            pass
+        except CrmError as exc:
+            log.warning("cancel_failed", error=type(exc).__name__)
+            await ctx.deps.admin.notify_admin(
+                A.cancel_failed(item.booking_id, type(exc).__name__, ctx.session),
+                trace_id=ctx.message.trace_id,
+            )
+            continue
+        await ctx.deps.reminders.cancel_for(item.booking_id)
+        cancelled += 1
+    done(ctx)
+    return [R.cancelled_all(cancelled)]
 
 
 def _same_weekday(items: list[OfferedBooking], when: When) -> list[OfferedBooking]:
@@ -281,8 +322,7 @@ async def _cancel(ctx: TurnContext, chosen: OfferedBooking) -> list[Reply]:
         log.warning("cancel_failed", error=type(exc).__name__)
         done(ctx)
         await ctx.deps.admin.notify_admin(
-            f"Не удалось отменить запись #{chosen.booking_id} ({type(exc).__name__}): "
-            f"{ctx.session.channel.value}:{ctx.session.chat_id}. Отмените вручную.",
+            A.cancel_failed(chosen.booking_id, type(exc).__name__, ctx.session),
             trace_id=ctx.message.trace_id,
         )
         return [R.crm_unavailable_booking()]
@@ -304,9 +344,7 @@ async def cancel_replaced(ctx: TurnContext, old: OfferedBooking) -> Lesson | Non
         return lesson
     except CrmError as exc:
         await ctx.deps.admin.notify_admin(
-            f"Перенос: новая запись создана, старую #{old.booking_id} отменить не удалось "
-            f"({type(exc).__name__}). Отмените вручную.",
-            trace_id=ctx.message.trace_id,
+            A.move_old_kept(old.booking_id, type(exc).__name__), trace_id=ctx.message.trace_id
         )
         return None
     await ctx.deps.reminders.cancel_for(old.booking_id)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import lessons as L
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
@@ -34,10 +35,7 @@ async def prices(ctx: TurnContext, service: Service | None, *, trial: bool = Fal
     replies = [R.prices(service)]
     if trial and service.trial_price is None:
         await ctx.deps.admin.notify_admin(
-            f"Клиент спрашивает цену пробного занятия {service.name}, в базе знаний её нет "
-            f"({ctx.session.channel.value}, чат {ctx.session.chat_id}). "
-            f"Ответить: /reply {ctx.session.chat_id} …",
-            trace_id=ctx.message.trace_id,
+            A.trial_price_unknown(service.name, ctx.session), trace_id=ctx.message.trace_id
         )
         replies.append(R.trial_unknown())
     return replies

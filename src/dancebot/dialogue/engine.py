@@ -10,6 +10,7 @@ import re
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.booking import past_deadline
 from dancebot.dialogue.context import Deps, TurnContext
@@ -93,9 +94,7 @@ class ConversationEngine:
         except Exception as exc:  # a bug must cost one reply, never the conversation
             log.exception("engine_failure", error_type=type(exc).__name__)
             await self._deps.admin.notify_admin(
-                f"Сбой бота в чате {message.channel.value}:{message.chat_id} "
-                f"({type(exc).__name__}); клиенту обещан ответ администратора.",
-                trace_id=message.trace_id,
+                A.engine_failure(session, type(exc).__name__), trace_id=message.trace_id
             )
             return [R.internal_error()]
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply, lesson_line
@@ -214,7 +215,7 @@ class FallbackRetrier:
             return 0  # the admin closed it meanwhile (/done): they have told the client
         await self._record(entry, "created" if booking_id else "already_booked", now, booking_id)
         await self._tell(entry, R.fallback_booked(entry.lesson_label, address=self._address).text)
-        await self._admin.notify_admin(f"✅ Заявка #{entry.id} записана в CRM автоматически.")
+        await self._admin.notify_admin(A.fallback_booked(entry.id))
         if booking_id is not None:
             await self._plan_reminders(entry, booking_id, client)
         log.info("fallback_booked", entry=entry.id, attempts=entry.attempts + 1)
@@ -243,8 +244,7 @@ class FallbackRetrier:
         await self._record(entry, _REFUSALS.get(type(exc), "refused"), now, None)
         await self._tell(entry, R.fallback_refused(entry.lesson_label).text)
         await self._admin.notify_admin(
-            f"⚠️ Заявка #{entry.id}: CRM отказала ({type(exc).__name__}). "
-            f"Свяжитесь с клиентом: {display_phone(entry.client_phone)}, чат {entry.chat_id}."
+            A.fallback_refused(entry.id, type(exc).__name__, entry.client_phone, entry.chat_id)
         )
         return 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply
@@ -20,9 +21,7 @@ async def late(ctx: TurnContext, minutes: int | None) -> list[Reply]:
         f"{lesson.group_name} {lesson.start:%H:%M}" if lesson else "занятие не найдено по телефону"
     )
     await ctx.deps.admin.notify_admin(
-        f"⏰ Опоздание: {who} ({ctx.session.channel.value}, чат {ctx.session.chat_id}) "
-        f"задержится{f' на {minutes} мин' if minutes else ''}; {what}. Предупредите преподавателя.",
-        trace_id=ctx.message.trace_id,
+        A.late_notice(who, ctx.session, minutes, what), trace_id=ctx.message.trace_id
     )
     return [R.lateness_noted(minutes, lesson)]
 

@@ -285,7 +285,7 @@ async def _in_cancel_flow(
         ):
             return await _start_change(ctx, change)
         return await cancel.on_phone(ctx, ctx.entities.phone, attempted=ctx.entities.phone_attempt)
-    if slots.awaiting == "confirm":
+    if slots.awaiting in ("confirm", "confirm_all"):
         if u.first(Confirm) is not None or (
             isinstance(change, CancelBooking) and change.ref.is_empty
         ):
@@ -384,7 +384,10 @@ async def _in_booking(
     ]
     took = booking.take_contact(ctx)
     if new_service is not None:  # "ой нет, мне растяжка нужна, в 20:30": same day, new style
-        when = booking.corrected_when(ctx, ctx.resolve(specs[-1])) if specs else When()
+        if specs:
+            when = booking.corrected_when(ctx, ctx.resolve(specs[-1]))
+        else:  # the style alone: that day's lessons of the new style first
+            when = When(day=slots.lesson.date) if slots.lesson is not None else When()
         return await booking.start(ctx, _service(ctx, new_service), when)
     if state == State.COLLECTING_GROUP:
         if specs:

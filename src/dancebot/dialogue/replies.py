@@ -327,6 +327,18 @@ def cancelled(lesson: Lesson) -> Reply:
     return Reply(f"Запись отменена ✅ {lesson_line(lesson)}. Будем ждать вас в другой раз!")
 
 
+def confirm_cancel_all(labels: Sequence[str]) -> Reply:
+    lines = "\n".join(f"• {label}" for label in labels)
+    return Reply(
+        f"Отменить все записи?\n{lines}",
+        (Button(title="Да, отменить", payload="yes"), Button(title="Нет", payload="no")),
+    )
+
+
+def cancelled_all(count: int) -> Reply:
+    return Reply(f"Готово, отменила {plural(count, 'запись', 'записи', 'записей')} ✅")
+
+
 def no_such_booking() -> Reply:
     return Reply("Такой записи у вас не нашла.")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from dancebot.kb.morphology import lemma, words
 from dancebot.kb.schema import FaqEntry, KnowledgeBase
 from dancebot.kb.stopwords import STOP_WORDS
+from dancebot.kb.synonyms import canonical
 
 DEFAULT_THRESHOLD = 0.5
 CLEAR_WINNER_FLOOR = 0.3
@@ -41,7 +42,7 @@ def content_lemmas(text: str) -> list[str]:
     for word in words(text):
         if word.isdigit():  # "мне 45", "8 занятий": a number is not a topic
             continue
-        base = lemma(word)
+        base = canonical(lemma(word))
         if base not in STOP_WORDS and word not in STOP_WORDS and base not in found:
             found.append(base)
     return found

@@ -19,6 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from dancebot.kb.morphology import is_dictionary_word
 
 _LATIN_WORD = re.compile(r"[a-z]+")
+_DIMINUTIVE = re.compile(r"[еоа]чк(?=[аиуеыо]\w{0,2}$)")
 _WORD = re.compile(r"[а-яё]+|[a-z]+")
 _TRANSLIT = (
     ("shch", "щ"), ("sch", "щ"), ("sh", "ш"), ("ch", "ч"), ("zh", "ж"), ("kh", "х"),
@@ -230,6 +231,9 @@ class Speller:
     def _mend(self, word: str) -> str:
         if is_dictionary_word(word):
             return word
+        plain = _DIMINUTIVE.sub("к", word)  # "растяжечку" → "растяжку"
+        if plain != word and (is_dictionary_word(plain) or plain in self._vocabulary):
+            return plain
         limit = 1 if len(word) < 8 else 2
         best: list[tuple[int, str]] = []
         for size in range(len(word) - limit, len(word) + limit + 1):

@@ -57,8 +57,9 @@ from dancebot.domain.commands import (
 )
 from dancebot.domain.fsm import State
 from dancebot.domain.session import Session
-from dancebot.kb.morphology import fold, lemmas, morph_analyzer
-from dancebot.kb.schema import KnowledgeBase
+from dancebot.kb.morphology import fold, lemma, lemmas, morph_analyzer
+from dancebot.kb.schema import KnowledgeBase, Service
+from dancebot.kb.search import FaqIndex
 from dancebot.nlu import references
 from dancebot.nlu.cues import Cue, cue_words, cues_of, first_position
 from dancebot.nlu.names import find_name
@@ -151,6 +152,7 @@ class _Context:
     has_draft: bool  # a lesson chosen or a service picked for the booking
     today: date
     vocabulary: frozenset[str] = frozenset()  # the words of the KB's style names and aliases
+    faq: FaqIndex | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class _Reader:
     matcher: ServiceMatcher
     speller: Speller
     not_names: frozenset[str]
+    faq: FaqIndex
+    distinctive: dict[str, str]  # a word of one service's aliases only (lemma → service id)
 
 
 _READERS: dict[int, tuple[KnowledgeBase, _Reader]] = {}
@@ -180,9 +184,33 @@ def reader_for(kb: KnowledgeBase) -> _Reader:
         # is read as a teacher by the preposition, in ``find_name``)
         surnames = {normalize(t.name).split()[-1] for t in kb.teachers if " " in t.name}
         teacher_forms = {f for w in surnames for f in lemmas(w)} | _inflections(surnames)
-        held = (kb, _Reader(matcher, Speller(matcher.vocabulary), frozenset(teacher_forms)))
+        reader = _Reader(
+            matcher,
+            Speller(matcher.vocabulary),
+            frozenset(teacher_forms),
+            FaqIndex(kb),
+            _distinctive_words(services),
+        )
+        held = (kb, reader)
         _READERS[id(kb)] = held
     return held[1]
+
+
+_GENERIC_WORDS = frozenset(
+    "группа танец танцы занятие урок студия соло стиль направление класс для дети".split()  # noqa: SIM905
+)
+
+
+def _distinctive_words(services: list[Service]) -> dict[str, str]:
+    """Words of a multi-word alias that belong to one service only ("детская" of "детская
+    группа"): enough to name the service when the bot has just asked which one."""
+    owners: dict[str, set[str]] = {}
+    for service in services:
+        for alias in (service.name, *service.aliases):
+            for word in normalize(alias).split():
+                if len(word) >= 4 and lemma(word) not in _GENERIC_WORDS:
+                    owners.setdefault(lemma(word), set()).add(service.id)
+    return {word: next(iter(ids)) for word, ids in owners.items() if len(ids) == 1}
 
 
 def matcher_for(kb: KnowledgeBase) -> ServiceMatcher:
@@ -214,7 +242,12 @@ def asked_of(session: Session) -> str | None:
     slots = session.slots
     awaiting = slots.awaiting
     if session.state == State.CANCEL_FLOW:
-        return {"pick": "pick_booking", "confirm": "confirm_cancel"}.get(awaiting or "", awaiting)
+        aliases = {
+            "pick": "pick_booking",
+            "confirm": "confirm_cancel",
+            "confirm_all": "confirm_cancel",
+        }
+        return aliases.get(awaiting or "", awaiting)
     if awaiting:
         return awaiting
     return {
@@ -233,16 +266,25 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
     (its state and what the bot just asked)."""
     reader = reader_for(kb)
     matcher = reader.matcher
-    ctx = _context(session, today, matcher.vocabulary)
+    ctx = _context(session, today, matcher.vocabulary, reader.faq)
     phone = find_phone(text)
     raw = strip_phone(text) if phone else text
     # what is read: typos mended, Latin typing turned Cyrillic, "не в 19, а в 20" → "в 20"
     rest = _NOT_THIS_BUT.sub(" ", reader.speller.fix(normalize(raw)))
+    rest = _NOT_THAT_DAY.sub(" ", rest)
     folded = rest
     clauses = _clauses(rest, matcher, today)
+    if clauses:  # "hi", "thank you" typed in Latin letters read before transliteration
+        clauses[0].cues |= cues_of(normalize(raw)) & _SMALL_TALK_CUES
     all_cues = frozenset().union(*(c.cues for c in clauses)) if clauses else frozenset()
     services = _services(rest, matcher)
+    if not services and ctx.asked == "service":  # "детская" answering "Какое направление?"
+        services = _distinctive(rest, reader.distinctive)
+        for clause in clauses:
+            clause.services = clause.services or list(services)
     when = _drop_ordinal_day(parse_when(rest, today=today), folded, ctx)
+    if when.is_empty and (adjective := _adjective_day(folded, today)) is not None:
+        when = When(day=adjective)  # "с завтрашнего занятия"
     attendee = extract_attendee(raw)
     attendee_name = attendee.name if attendee else None
     ignore = (
@@ -254,7 +296,7 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
     )
     quiet = not (all_cues & _REQUEST_CUES) and not services and when.is_empty
     name = find_name(
-        raw,
+        _NOT_NAME_BUT.sub(" ", raw),
         expecting=ctx.asked in ("name", "contact"),
         ignore=frozenset(ignore),
         quiet=quiet,
@@ -278,6 +320,10 @@ def understand(text: str, session: Session, kb: KnowledgeBase, today: date) -> U
 
 # "не в 19, а в 20:30", "не на среду а на пятницу": the first one is what the client rejects
 _NOT_THIS_BUT = re.compile(r"\bне\s+(?:в|во|на)\s+[^,]+?,?\s+а\s+(?=(?:в|во|на)\b)")
+# "давайте не сегодня", "только не в субботу": a day ruled out is not a day wanted
+_NOT_THAT_DAY = re.compile(r"\bне\s+(?:сегодня|завтра|послезавтра|(?:в|во|на)\s+[а-я]+\b)")
+_NOT_NAME_BUT = re.compile(r"\bне\s+[А-ЯЁа-яё]+,?\s+а\s+(?=[А-ЯЁа-яё])")  # "не Катя, а Екатерина"
+_SMALL_TALK_CUES = frozenset({Cue.GREET, Cue.THANKS, Cue.PRESENCE, Cue.YES, Cue.NO})
 
 
 _ORDINAL_WORD = re.compile(r"\b(?:перв|втор|трет)\w*\b")
@@ -294,10 +340,12 @@ def _drop_ordinal_day(when: When, folded: str, ctx: _Context) -> When:
     return when
 
 
-def _context(session: Session, today: date, vocabulary: frozenset[str]) -> _Context:
+def _context(
+    session: Session, today: date, vocabulary: frozenset[str], faq: FaqIndex | None = None
+) -> _Context:
     slots = session.slots
     asked = asked_of(session)
-    options = len(slots.bookings) if session.state == State.CANCEL_FLOW else len(slots.offered)
+    options = max(len(slots.bookings), len(slots.offered))
     return _Context(
         state=session.state,
         asked=asked,
@@ -306,7 +354,13 @@ def _context(session: Session, today: date, vocabulary: frozenset[str]) -> _Cont
         has_draft=slots.lesson is not None or slots.service_id is not None,
         today=today,
         vocabulary=vocabulary,
+        faq=faq,
     )
+
+
+def _distinctive(folded: str, words: dict[str, str]) -> list[str]:
+    found = {words[lemma(w)] for w in re.findall(r"[а-яa-z]{4,}", folded) if lemma(w) in words}
+    return sorted(found) if len(found) == 1 else []
 
 
 def _services(text: str, matcher: ServiceMatcher) -> list[str]:
@@ -322,9 +376,10 @@ def _day_words(text: str) -> set[str]:
 def _spec(when: When) -> WhenSpec | None:
     if when.is_empty:
         return None
+    habit = bool(when.weekdays)  # "по средам": a series, not its first date
     return WhenSpec(
-        day=when.day,
-        days=when.days,
+        day=None if habit else when.day,
+        days=() if habit else when.days,
         at=when.at,
         not_before=when.not_before,
         not_after=when.not_after,
@@ -403,8 +458,14 @@ def _commands(
     flow = _flow_commands(folded, clauses, entities, ctx, all_cues)
     requests: list[Command] = []
     previous: Command | None = None
+    mine: str | None = None  # the style of "у меня запись на контемп" said before the request
     for clause in clauses:
         made = [_inherit(c, previous) for c in _clause_commands(clause, ctx, previous, entities)]
+        made = [_with_booking_style(c, mine) for c in made]
+        if Cue.MINE in clause.cues and clause.services:
+            mine = clause.services[0]
+        if made and isinstance(made[-1], AskFaq) and requests and _short(clause.folded):
+            made = []  # "где вы? на светланской?": an elaboration of the question before
         requests += made
         if made:
             previous = made[-1]
@@ -417,6 +478,19 @@ def _commands(
     return _dedupe(out)
 
 
+def _with_booking_style(command: Command, style: str | None) -> Command:
+    if style and isinstance(command, CancelBooking | Reschedule) and not command.ref.service_id:
+        return command.model_copy(
+            update={"ref": command.ref.model_copy(update={"service_id": style})}
+        )
+    return command
+
+
+def _short(folded: str) -> bool:
+    rest = _SMALL_WORDS.sub(" ", _FUNCTION_WORDS.sub(" ", folded))
+    return len(re.findall(r"[а-я]{3,}", rest)) <= 1
+
+
 def _inherit(command: Command, previous: Command | None) -> Command:
     """ "сколько стоит хилс | и есть ли места в среду": the second request is about the style
     the first one named."""
@@ -427,13 +501,14 @@ def _inherit(command: Command, previous: Command | None) -> Command:
 
 
 def _handoff(folded: str, cues: frozenset[Cue], kb: KnowledgeBase) -> Handoff | None:
-    for trigger in kb.escalation.triggers:
-        if normalize(trigger) in folded:
-            return Handoff(reason=HandoffReason.TRIGGER)
+    """A complaint, a request for a person, or one of the KB's escalation phrases."""
     if Cue.COMPLAINT in cues:
         return Handoff(reason=HandoffReason.COMPLAINT)
     if Cue.HANDOFF in cues and not (cues & {Cue.TEACHERS}):
         return Handoff(reason=HandoffReason.REQUEST)
+    for trigger in kb.escalation.triggers:
+        if normalize(trigger) in folded:
+            return Handoff(reason=HandoffReason.TRIGGER)
     return None
 
 
@@ -456,6 +531,8 @@ def _flow_commands(
         out.append(Confirm())
     if ctx.options and (idx := _choice(folded, ctx, entities)) is not None:
         out.append(ChooseOption(index=idx))
+    elif ctx.asked == "pick_booking" and references.every(folded):
+        out.append(CancelBooking(ref=BookingRef(every=True)))  # "обе", "все"
     same = True if Cue.SAME in cues else (False if Cue.OTHER in cues else None)
     if entities.name or entities.phone or entities.attendee or same is not None:
         out.append(
@@ -475,6 +552,11 @@ def _decline_is_yes(folded: str, ctx: _Context) -> bool:
 
 
 def _choice(folded: str, ctx: _Context, entities: Entities) -> int | None:
+    digits = re.findall(r"\d+", folded)
+    lone = len(digits) == 1 and len(digits[0]) == 1 and not re.search(r"\d[:.]\d", folded)
+    if lone and (entities.when is None or entities.when.is_empty):
+        index = int(digits[0])  # "давайте 1", "2, Оля"
+        return index if 0 < index <= ctx.options else None
     bare = re.fullmatch(r"\W*(\d)\W*", folded) is not None
     idx = references.ordinal(folded, bare_numbers=bare or references.names_an_option(folded))
     if idx is None:
@@ -518,7 +600,7 @@ def _clause_commands(
     if clause.question:
         if when and (service or not _leftover(clause, ctx)):
             return [AskSchedule(service_id=service, when=when)]  # "что у вас в субботу?"
-        if _meaningful(clause.folded):
+        if _meaningful(clause.folded) and _to_the_studio(clause.folded, ctx):
             return [AskFaq(text=clause.text)]
         return []
     return _bare(clause, ctx, previous, service, when, entities)
@@ -530,12 +612,15 @@ def _change(clause: _Clause, ctx: _Context) -> Command | None:
     cues = clause.cues
     rule_question = clause.question and _RULE_QUESTION.search(clause.folded) is not None
     about_rule = rule_question and Cue.MINE not in cues
+    if Cue.LATE in cues and not clause.question and "отмен" not in clause.folded:
+        return ReportLate(minutes=parse_delay_minutes(clause.text))
     if Cue.MOVE in cues and not about_rule:
-        return _reschedule(clause, ctx)
+        move = _reschedule(clause, ctx)
+        if ctx.in_booking and Cue.MINE not in cues and isinstance(move, Reschedule):
+            return Correct(service_id=move.ref.service_id, when=move.to)  # "а можно на завтра?"
+        return move
     if Cue.CANCEL in cues and not about_rule:
         return _cancel(clause, ctx)
-    if Cue.LATE in cues and not clause.question:
-        return ReportLate(minutes=parse_delay_minutes(clause.text))
     return None
 
 
@@ -544,10 +629,19 @@ def _each(services: list[str]) -> list[str | None]:
     return list(services) if services else [None]
 
 
+_BOOKING_VERB = re.compile(r"\bза?п[иы]ш(?:и|ите|усь)\b|\bзаписать\w*|\bхочу\b|\bдавай\w*")
+
+
 def _is_booking(clause: _Clause, service: str | None, when: WhenSpec | None) -> bool:
     """A booking request: a booking verb, or "можно / прийти / попробовать" about a style or
     a day — unless it is a question about conditions ("с какого возраста можно прийти")."""
     cues = clause.cues
+    if Cue.MINE in cues and not _BOOKING_VERB.search(clause.folded):
+        return False  # "у меня запись на контемп": an existing booking, not a new one
+    if cues & {Cue.CANCEL, Cue.MOVE}:
+        return False  # "за сколько можно отменить запись": about a booking, not a new one
+    if Cue.DECLINE in cues and not (service or when):
+        return False  # "стоп, не записывайте", "давайте в другой раз"
     if Cue.BOOK in cues:
         return True
     if Cue.COME not in cues:
@@ -607,6 +701,8 @@ def _bare(
         return [AskSchedule(service_id=service, when=when)]
     if not service and not when:
         return []
+    if Cue.MINE in clause.cues and ctx.state != State.CANCEL_FLOW:
+        return []  # "у меня запись на контемп, …": names the booking the next clause acts on
     if ctx.in_booking or ctx.state in (State.SERIAL_BOOKING, State.CANCEL_FLOW):
         return [SetSlots(service_id=service, when=when)]
     if ctx.state == State.BROWSING_SCHEDULE and not service:
@@ -620,7 +716,7 @@ def _bare(
 
 _SMALL_WORDS = re.compile(
     r"\b(?:привет\w*|здравств\w*|здрасте|добр\w+|день|вечер|утро|спасибо|спс|да|нет|ок|окей|"
-    r"вы|ты|тут|здесь|алло|ау|эй|а|ну|и|хорошо|понятно|ясно|отлично|супер|класс)\b"
+    r"вы|ты|тут|здесь|алло|ау|эй|а|ну|и|хорошо|понятно|ясно|отлично|супер|класс|можно|ли)\b"
 )
 
 
@@ -635,8 +731,26 @@ def _leftover(clause: _Clause, ctx: _Context) -> bool:
     """Words beyond cue words, styles and function words: "абик можно *заморозить*?" asks
     something other than the price."""
     rest = _FUNCTION_WORDS.sub(" ", clause.folded)
-    vocabulary = ctx.vocabulary | cue_words(clause.folded)
+    vocabulary = ctx.vocabulary | cue_words(clause.folded) | _day_words(clause.folded)
     return any(w not in vocabulary for w in re.findall(r"[а-яa-z]{3,}", rest))
+
+
+_ADDRESSED = re.compile(
+    r"\b(?:можно|нельзя|у вас|вы|вам|вас|ваш\w*|есть ли|нужн\w*|надо ли|разреш\w*|принимаете|"
+    r"бывает|студи\w*|зал\w*|заняти\w*|урок\w*|групп\w*|танц\w*|трениров\w*)\b"
+)
+
+
+def _to_the_studio(folded: str, ctx: _Context) -> bool:
+    """A question for the studio (asks about it, or uses its words), not small talk for the
+    bot ("какая сегодня погода", "расскажи анекдот"): only those go to the FAQ and the admin."""
+    if _ADDRESSED.search(folded):
+        return True
+    words = set(re.findall(r"[а-я]{3,}", folded))
+    if words & (ctx.vocabulary | _STUDIO_WORDS):
+        return True
+    hits = ctx.faq.search(folded, limit=1) if ctx.faq is not None else []
+    return bool(hits) and hits[0].score >= FAQ_RELATED  # the studio's FAQ speaks of it
 
 
 def _meaningful(folded: str) -> bool:
@@ -702,6 +816,28 @@ def _reschedule(clause: _Clause, ctx: _Context) -> Command:
     )
 
 
+def _fold_repeats(requests: list[Command]) -> list[Command]:
+    """One answer per topic and one late notice per message; "перезапишите на среду, а то в
+    пн не успеваю": the cancel clause names the booking the move is about."""
+    out: list[Command] = []
+    for command in requests:
+        if isinstance(command, AskInfo) and any(
+            isinstance(c, AskInfo) and c.topic == command.topic for c in out
+        ):
+            continue
+        late = next((c for c in out if isinstance(c, ReportLate)), None)
+        if isinstance(command, ReportLate) and late is not None:
+            if late.minutes is None and command.minutes is not None:
+                out[out.index(late)] = command
+            continue
+        move = next((c for c in out if isinstance(c, Reschedule)), None)
+        if isinstance(command, CancelBooking) and move is not None and move.ref.is_empty:
+            out[out.index(move)] = move.model_copy(update={"ref": command.ref})
+            continue
+        out.append(command)
+    return out
+
+
 def _merge_requests(requests: list[Command], entities: Entities) -> list[Command]:
     """Pieces of one request become one command: "на контемп, в среду вечером"; "хилс завтра
     в 19 есть место? запишите меня" (the booking takes the style and day asked about)."""
@@ -719,6 +855,7 @@ def _merge_requests(requests: list[Command], entities: Entities) -> list[Command
             requests[requests.index(start)] = StartBooking(
                 service_id=entities.service_ids[0], when=start.when or entities.when
             )
+    requests = _fold_repeats(requests)
     topics = {c.topic for c in requests if isinstance(c, AskInfo)}
     if InfoTopic.BEGINNERS in topics:  # what suits a beginner lists the directions anyway
         requests = [
@@ -749,6 +886,39 @@ def _merge_requests(requests: list[Command], entities: Entities) -> list[Command
     return merged
 
 
+FAQ_RELATED = 0.2
+_STUDIO_WORDS = frozenset(
+    [
+        "абонемент",
+        "абонемента",
+        "пробное",
+        "оплата",
+        "оплатить",
+        "картой",
+        "наличными",
+        "душ",
+        "раздевалка",
+        "форма",
+        "одежда",
+        "обувь",
+        "сменка",
+        "возраст",
+        "лет",
+        "ребенок",
+        "детей",
+        "опыт",
+        "запись",
+        "записи",
+        "преподаватель",
+        "тренер",
+        "парковка",
+        "сертификат",
+        "сертификаты",
+        "заморозить",
+        "скидка",
+        "скидки",
+    ]
+)
 _YES_NO_ASKED = frozenset({"confirm", "confirm_cancel", "same_phone", "book"})
 
 
@@ -761,7 +931,9 @@ def _reconcile(
 ) -> list[Command]:
     """Put the answers to the bot's question and the client's own requests together, the way
     the state makes sense of them."""
-    has_new_request = any(isinstance(c, StartBooking | BookSeries) for c in requests)
+    has_new_request = any(
+        isinstance(c, StartBooking | BookSeries) and (c.service_id or c.when) for c in requests
+    )
     corrections = Cue.CORRECTION in cues or Deny() in flow
     if ctx.in_booking or ctx.state == State.SERIAL_BOOKING:
         # "записывайте" at the summary is a yes, not a new booking with nothing in it
@@ -781,11 +953,36 @@ def _reconcile(
         ctx.asked not in _YES_NO_ASKED and (requests or len(flow) > 1)
     ):
         flow = [c for c in flow if not isinstance(c, Confirm)]  # "давайте в 19", "ок, Аня"
+    if Cue.THANKS in cues and ctx.asked not in _YES_NO_ASKED:
+        flow = [c for c in flow if not isinstance(c, Confirm)]  # "супер, спасибо!"
     if ctx.state == State.CANCEL_FLOW:
         requests = [_in_cancel_flow(c, ctx) for c in requests]
-    if ctx.asked == "confirm" and (Cue.CORRECTION in cues or Deny() in flow):
+        flow, requests = _cancel_answer(flow, requests, ctx)
+    elif any(isinstance(c, CancelBooking) for c in requests):
+        flow = [c for c in flow if not isinstance(c, Decline)]  # "отмена" with nothing drafted
+    if (ctx.in_booking or ctx.state == State.SERIAL_BOOKING) and (
+        ctx.asked == "confirm" or Cue.CORRECTION in cues or Deny() in flow
+    ):
         flow = [_correct_contact(c) for c in flow]
     return _merge_slots([*flow, *requests])
+
+
+def _cancel_answer(
+    flow: list[Command], requests: list[Command], ctx: _Context
+) -> tuple[list[Command], list[Command]]:
+    """ "да, отменяйте" / "не надо отменять" answer "Отменить запись?": a yes or a no, not a
+    new request."""
+    if ctx.asked != "confirm_cancel":
+        return flow, requests
+    empty = [c for c in requests if isinstance(c, CancelBooking) and c.ref.is_empty]
+    if not empty:
+        return flow, requests
+    rest = [c for c in requests if c not in empty]
+    if any(isinstance(c, Decline | Deny) for c in flow):
+        return [Deny() if isinstance(c, Decline) else c for c in flow], rest
+    if not any(isinstance(c, Confirm) for c in flow):
+        flow = [*flow, Confirm()]
+    return flow, rest
 
 
 def _merge_slots(commands: list[Command]) -> list[Command]:
