@@ -20,8 +20,6 @@ from dancebot.ai.generator import LlmCommandGenerator
 from dancebot.ai.phraser import LlmPhraser
 from dancebot.ai.providers import ProviderConfigError
 from dancebot.domain.degradation import Level
-from dancebot.domain.messages import Channel
-from dancebot.domain.session import Session
 from dancebot.entrypoints.bootstrap import build_services
 from dancebot.entrypoints.settings import Settings
 from dancebot.kb.loader import load_kb
@@ -61,17 +59,21 @@ async def test_llm_settings_wire_the_ai_layer(tmp_path: Path) -> None:
             assert (await services.degradation.current()).level is Level.NORMAL
 
             # one understanding call (~3 500 fake tokens) breaks the 1 000 tokens/hour limit
-            session = Session.start(Channel.CONSOLE, "1", now=clock.now())
-            today = clock.now().date()
-            generator = services.ai.generator
-            await generator.generate("привет", session, kb, today, trace_id="trace-llm")
-            assert (await services.degradation.current()).level is Level.LLM_DOWN
             chat = ConsoleChat(clock=clock, chat_id="9")
+            hello = chat.message("привет")
+            await services.pipeline.handle(hello)
+            outbox.drain()
+            assert (await services.degradation.current()).level is Level.LLM_DOWN
             await services.pipeline.handle(chat.message("/budget"))
             budget = outbox.drain()[-1].text
             assert "токены за час" in budget and "L2" in budget
-            await services.pipeline.handle(chat.message("/trace trace-llm"))
+            await services.pipeline.handle(chat.message(f"/trace {hello.trace_id}"))
             assert "LLM understand:ok anthropic:fake-model" in outbox.drain()[-1].text
+            # the LLM calls of another chat's trace are not shown either
+            stranger = ConsoleChat(clock=clock, chat_id="10")
+            await services.pipeline.handle(stranger.message(f"/trace {hello.trace_id}"))
+            refused = outbox.drain()[-1].text
+            assert "ничего не найдено" in refused and "LLM" not in refused
 
             clock.advance(timedelta(hours=1))
             assert (await services.degradation.current()).level is Level.NORMAL

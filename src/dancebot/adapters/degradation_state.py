@@ -18,6 +18,7 @@ from prometheus_client import Gauge
 from redis.asyncio import Redis
 
 from dancebot.adapters.crm.breaker import BreakerState, CircuitBreakerCRM
+from dancebot.adapters.metrics import DEAD_LETTERS_OPEN, FALLBACK_QUEUE_DEPTH
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.degradation import Degradation, Level, assess
 from dancebot.ports.clock import Clock
@@ -116,6 +117,8 @@ class DegradationMonitor:
             fallback_sla=self._fallback_sla,
         )
         DEGRADATION_LEVEL.set(int(degradation.level))
+        FALLBACK_QUEUE_DEPTH.set(fallback_size)
+        DEAD_LETTERS_OPEN.set(degradation.backlog.dead_letters)
         DEGRADATION_BACKLOG.set(int(degradation.backlog_alert))
         return degradation
 

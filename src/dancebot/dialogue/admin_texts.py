@@ -78,3 +78,43 @@ def fallback_refused(entry_id: int, error: str, phone: str, chat_id: str) -> str
         f"⚠️ Заявка #{entry_id}: CRM отказала ({error}). "
         f"Свяжитесь с клиентом: {display_phone(phone)}, чат {chat_id}."
     )
+
+
+def unknown_chat(chat_id: str) -> str:
+    return f"Чат {chat_id} не найден (нет активной сессии)."
+
+
+def case_closed(chat_id: str) -> str:
+    return f"Диалог с чатом {chat_id} закрыт, бот снова отвечает сам."
+
+
+def took(admin: str | None) -> str:
+    return f"🙋 {admin or 'Администратор'} взял(а) диалог. Пишите ответ прямо в этой теме."
+
+
+def edit_ignored() -> str:
+    return "✏️ Исправленное сообщение клиенту не отправлено: он уже получил первое. Напишите новое."
+
+
+def topic_hint() -> str:
+    return "Пишите ответ прямо в этой теме — он уйдёт клиенту. [Решено] вернёт клиента боту."
+
+
+def help() -> str:
+    return (
+        "Команды: /reply ID текст — ответить клиенту; /close ID — вернуть клиента боту; "
+        "/fallback — очередь заявок; /done N — закрыть заявку."
+    )
+
+
+def still_waiting(session: Session) -> str:
+    return (
+        f"⏰ Клиент ждёт ответа уже 2 часа: {_chat(session)}. Ответить: /reply {session.chat_id} …"
+    )
+
+
+def stuck_without_details(session: Session) -> str:
+    return (
+        "Запись не завершилась, а данных для заявки не хватает: "
+        f"{_chat(session)}. Свяжитесь с клиентом."
+    )

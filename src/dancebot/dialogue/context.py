@@ -17,7 +17,7 @@ from dancebot.ports.channels import ReminderScheduler
 from dancebot.ports.clock import Clock
 from dancebot.ports.crm import CRM
 from dancebot.ports.llm import CommandGenerator, Phraser
-from dancebot.ports.outbox import AdminNotifier
+from dancebot.ports.outbox import AdminDesk, AdminNotifier
 from dancebot.ports.storage import FallbackQueue, IdempotencyGuard, ProfileStore, SessionStore
 
 
@@ -41,6 +41,8 @@ class Deps:
     # the AI layer (DESIGN §5); None → the deterministic parser and templates (L2)
     command_generator: CommandGenerator | None = None
     phraser: Phraser | None = None
+    # where cases meet the admin; None → the plain admin chat with /reply (``admin``)
+    desk: AdminDesk | None = None
 
 
 @dataclass

@@ -34,11 +34,21 @@ class InboundPipeline:
         self._admin_console = admin_console
 
     async def handle_admin(self, text: str) -> str:
-        """A message from the studio's admin chat (its commands: /reply, /close, …)."""
+        """A command from the studio's admin chat (/reply, /close, …), as typed."""
         if self._admin_console is None:
             log.warning("admin_command_without_console")
             return "unsupported"
         return await self._admin_console.handle(text)
+
+    async def handle_admin_message(self, message: UnifiedMessage) -> str:
+        """A message from the admin chat, already past the replay window and dedup (the
+        durable stream): commands, a relay from a client's topic, a card's button."""
+        if self._admin_console is None:
+            log.warning("admin_command_without_console")
+            return "unsupported"
+        outcome = await self._admin_console.handle_message(message)
+        log.info("admin_message_handled", outcome=outcome, trace_id=message.trace_id)
+        return outcome
 
     async def handle(self, message: UnifiedMessage) -> list[OutboundMessage]:
         """The replies produced while this call held the chat (none for a duplicate, or when
@@ -67,7 +77,10 @@ class InboundPipeline:
                 while (
                     queued := await self._gate.next_message(channel, chat_id, token)
                 ) is not None:
-                    replies += await self._engine.handle(queued)
+                    if queued.from_admin_chat:  # one at a time and in order, like a client's
+                        await self.handle_admin_message(queued)
+                    else:
+                        replies += await self._engine.handle(queued)
             finally:
                 await self._gate.leave(channel, chat_id, token)
             # a message queued between our last look and the release must not be stranded

@@ -594,10 +594,3 @@ def from_admin(text: str) -> Reply:
 
 def admin_closed() -> Reply:
     return Reply("Администратор завершил диалог. Если что-то ещё понадобится — пишите, я на связи!")
-
-
-def admin_help() -> str:
-    return (
-        "Команды: /reply ID текст — ответить клиенту; /close ID — вернуть клиента боту; "
-        "/fallback — очередь заявок; /done N — закрыть заявку."
-    )

@@ -71,8 +71,14 @@ def _debug(ctx: TurnContext) -> str:
 async def _trace(ctx: TurnContext, trace_id: str) -> str:
     if not trace_id:
         return "Укажите trace id: /trace 1f0c…"
-    records = await ctx.deps.audit.messages(trace_id=trace_id)
-    if not records and not await ctx.deps.audit.llm_calls(trace_id=trace_id):
+    # only this chat's own traces: a tester must not read another client's conversation;
+    # LLM calls carry no chat, so they are shown for a trace this chat's messages own
+    records = [
+        record
+        for record in await ctx.deps.audit.messages(chat_id=ctx.session.chat_id, trace_id=trace_id)
+        if record.channel == ctx.session.channel
+    ]
+    if not records:
         return f"По trace {trace_id} ничего не найдено."
     lines = [f"trace {trace_id}:"]
     for record in records:

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import structlog
 
+from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.fallback import entry_for, queue_entry
 from dancebot.dialogue.fit import fit
@@ -127,10 +128,7 @@ class TimeoutSweeper:
             return
         if action == TimeoutAction.ADMIN_SECOND_ALERT:
             session.nudged = True
-            await self._admin.notify_admin(
-                f"⏰ Клиент ждёт ответа уже 2 часа: {session.channel.value}:{session.chat_id}. "
-                f"Ответить: /reply {session.chat_id} …"
-            )
+            await self._admin.notify_admin(A.still_waiting(session))
             return
         if action == TimeoutAction.ADMIN_GAVE_UP:
             await self._say(session, R.admin_later(), now)
@@ -165,10 +163,7 @@ class TimeoutSweeper:
                 ),
             )
         else:
-            await self._admin.notify_admin(
-                "Запись не завершилась, а данных для заявки не хватает: "
-                f"{session.channel.value}:{session.chat_id}. Свяжитесь с клиентом."
-            )
+            await self._admin.notify_admin(A.stuck_without_details(session))
         await self._say(session, R.booking_stuck(), now)
 
     async def _was_booked(self, session: Session) -> bool:

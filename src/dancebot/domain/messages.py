@@ -58,6 +58,10 @@ class UnifiedMessage(BaseModel):
     is_edit: bool = False
     callback_query_id: str | None = None  # Telegram: the button press to acknowledge
     trace_id: str = Field(default_factory=new_trace_id)
+    # a thread inside the chat: the Telegram forum topic a message was written in
+    thread_id: int | None = None
+    # written in the studio's admin chat: carried out as the admin's, never as a client's
+    from_admin_chat: bool = False
 
     @field_validator("chat_id", "message_id", "text", "sender_phone", "sender_name", mode="before")
     @classmethod
@@ -122,3 +126,5 @@ class OutboundMessage(BaseModel):
     # one id per message: the outbound job id, so a message is queued and sent once
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     reply_to_callback: str | None = None  # Telegram: the callback query this answers
+    thread_id: int | None = None  # Telegram: the forum topic to post in
+    pin: bool = False  # Telegram: pin the message once sent (a case card in its topic)

@@ -52,3 +52,28 @@ def mask_phones_in_value(value: object, *, key: str | None = None) -> object:
             return mask_phone(value)
         return mask_phones_in_text(value)
     return value
+
+
+# Secrets that reach text by accident: a Bot API URL carries the bot token in its path
+# (".../bot123456:AAH.../sendMessage"), a bare bot token, an Authorization header's value,
+# a key or token in a query string.
+_TOKEN_IN_BOT_URL = re.compile(r"(?<=/bot)[^/\s\"']+")
+_BARE_BOT_TOKEN = re.compile(r"\b\d{5,12}:[A-Za-z0-9_-]{20,}")
+_AUTH_HEADER_VALUE = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_SECRET_QUERY = re.compile(
+    r"\b(access_token|token|api_key|apikey|key|secret|password|hub\.verify_token)=[^&\s\"']+",
+    re.IGNORECASE,
+)
+
+
+def redact_secrets_in_text(text: str) -> str:
+    """``text`` with bot tokens, Authorization values and secret query parameters cut out."""
+    text = _TOKEN_IN_BOT_URL.sub("***", text)
+    text = _BARE_BOT_TOKEN.sub("***", text)
+    text = _AUTH_HEADER_VALUE.sub(lambda m: f"{m.group(1)} ***", text)
+    return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=***", text)
+
+
+def mask_sensitive_text(text: str) -> str:
+    """Secrets cut out and phones masked: what a rendered log line goes through last."""
+    return mask_phones_in_text(redact_secrets_in_text(text))

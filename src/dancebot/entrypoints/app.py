@@ -13,7 +13,6 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from dancebot.adapters.channels.telegram.inbound import MalformedUpdate
 from dancebot.adapters.channels.telegram.polling import run_polling
@@ -21,16 +20,17 @@ from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
 from dancebot.adapters.channels.whatsapp.window import ConversationWindow
 from dancebot.adapters.clock import SystemClock
+from dancebot.adapters.crm.health import CrmHealth
 from dancebot.adapters.inbound.spam import SpamFilter
 from dancebot.adapters.inbound.stream import InboundStream
 from dancebot.adapters.storage.keys import RedisKeys
-from dancebot.domain.messages import Channel, UnifiedMessage
+from dancebot.domain.messages import Channel
+from dancebot.entrypoints.body_limit import BodySizeLimit
 from dancebot.entrypoints.bootstrap import Services
-from dancebot.entrypoints.channels import (
-    ConfigurationError,
-)
+from dancebot.entrypoints.channels import ConfigurationError
 from dancebot.entrypoints.consumers import ConversationConsumers
-from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.observability import storage_report
+from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.webhooks import accept_telegram_update, router
 from dancebot.ports.channels import ChannelSender
@@ -52,29 +52,6 @@ class Runtime:
     whatsapp: WhatsAppSender | None
     admin_chat_id: str | None
     senders: dict[Channel, ChannelSender] = field(default_factory=dict)
-
-    async def admin_commands(self, message: UnifiedMessage) -> str:
-        """The admin chat's own messages: its commands (/reply, /close, /fallback, /done).
-        Never taken as a client's message."""
-        if not message.text:
-            return "admin_ignored"
-        return await self.services.pipeline.handle_admin(message.text)
-
-
-def check_settings(settings: Settings) -> None:
-    """Refuse to start on settings that would be unsafe (contract §19)."""
-    prod = settings.dancebot_env == "production"
-    if prod and settings.telegram_bot_token and not settings.telegram_webhook_secret:
-        raise ConfigurationError(
-            "TELEGRAM_WEBHOOK_SECRET is required in production: without it anyone could post "
-            "fake Telegram updates to /webhook/telegram"
-        )
-    wa = (settings.whatsapp_token, settings.whatsapp_phone_number_id, settings.whatsapp_app_secret)
-    if prod and any(wa) and not all(wa):
-        raise ConfigurationError(
-            "WhatsApp needs WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_APP_SECRET "
-            "together"
-        )
 
 
 def create_app(
@@ -136,6 +113,7 @@ def create_app(
                         await task
 
     app = FastAPI(title="DanceBot", lifespan=lifespan)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.webhook_max_body_bytes)
     app.include_router(router)
 
     @app.get("/health")
@@ -167,19 +145,10 @@ async def _poll(runtime: Runtime, telegram: TelegramSender, stop: asyncio.Event)
 
 async def health_report(runtime: Runtime) -> dict[str, Any]:
     services = runtime.services
-    report: dict[str, Any] = {}
-    try:
-        await services.redis.ping()
-        report["redis"] = "ok"
-    except Exception as exc:  # the report names the failure; it never raises
-        report["redis"] = f"down: {type(exc).__name__}"
-    try:
-        async with services.db.connect() as conn:
-            await conn.execute(text("select 1"))
-        report["db"] = "ok"
-    except Exception as exc:
-        report["db"] = f"down: {type(exc).__name__}"
-    report["crm"] = "ok" if await services.crm.health_check() else "down"
+    report: dict[str, Any] = dict(await storage_report(services))
+    # the breaker's state and a cached check: a probe never calls the CRM each time, and a
+    # failed probe never opens the breaker
+    report["crm"] = await CrmHealth(services.crm, redis=services.redis, keys=services.keys).status()
     report["channels"] = {
         "telegram": "ok" if runtime.telegram else "disabled",
         "whatsapp": "ok" if runtime.whatsapp else "disabled",

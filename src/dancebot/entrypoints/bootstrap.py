@@ -30,6 +30,7 @@ from dancebot.adapters.storage.chat_gate import RedisChatGate
 from dancebot.adapters.storage.db.audit import SqlAuditLog
 from dancebot.adapters.storage.db.engine import database_url, make_engine, make_sessionmaker
 from dancebot.adapters.storage.db.migrate import upgrade_database
+from dancebot.adapters.storage.db.retention import Retention
 from dancebot.adapters.storage.dedup import RedisInboundDedup
 from dancebot.adapters.storage.fallback import RedisFallbackQueue
 from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard
@@ -52,7 +53,7 @@ from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
 from dancebot.nlu.services import ServiceMatcher
 from dancebot.ports.clock import Clock
-from dancebot.ports.outbox import AdminNotifier, Outbox
+from dancebot.ports.outbox import AdminDesk, AdminNotifier, Outbox
 
 log = structlog.get_logger(__name__)
 
@@ -78,12 +79,18 @@ class Services:
     fallback: RedisFallbackQueue
     fallback_retrier: FallbackRetrier
     degradation: DegradationMonitor
+    retention: Retention | None = None
     ai: AiLayer | None = None  # None: LLM_PROVIDER=off (deterministic parser and templates)
 
     @property
     def due_work(self) -> list[DueWork]:
-        """Everything that fires at a moment in time: FSM timeouts and reminders."""
-        return [self.timeouts, self.reminders, self.fallback_retrier, self.degradation]
+        """Everything that fires at a moment in time: FSM timeouts and reminders; and what
+        wants a look on every tick (fallback retries, degradation, retention)."""
+        work: list[DueWork] = [self.timeouts, self.reminders, self.fallback_retrier]
+        work.append(self.degradation)
+        if self.retention is not None:
+            work.append(self.retention)
+        return work
 
     async def fallback_queue_size(self) -> int:
         """Requests waiting in the booking fallback queue (``dancebot eval``'s final check)."""
@@ -112,12 +119,17 @@ async def build_services(
     admin: AdminNotifier,
     keys: RedisKeys | None = None,
     redis: aioredis.Redis | None = None,
+    desk: AdminDesk | None = None,
 ) -> AsyncIterator[Services]:
     """Wire the app. Raises ``KnowledgeBaseError`` on an invalid KB and
     ``ProviderConfigError`` on LLM settings that cannot work: the app must not start."""
     kb = load_kb(settings.resolve(settings.kb_path))
     keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
-    redis = redis if redis is not None else make_redis(settings.redis_url)
+    redis = (
+        redis
+        if redis is not None
+        else make_redis(settings.redis_url, socket_timeout=settings.redis_socket_timeout_seconds)
+    )
     var_dir = Path(settings.var_dir)
     url = database_url(settings.database_url, var_dir=var_dir)
     await upgrade_database(url)
@@ -160,6 +172,7 @@ async def build_services(
         reminders=reminders,
         fallback=fallback,
         test_mode=settings.test_mode,
+        desk=desk,
         command_generator=ai.generator if ai else None,
         phraser=ai.phraser if ai else None,
     )
@@ -172,7 +185,12 @@ async def build_services(
         dedup=RedisInboundDedup(redis, keys=keys),
         gate=RedisChatGate(redis, keys=keys),
         admin_console=AdminConsole(
-            sessions=sessions, outbox=outbox, admin=admin, fallback=fallback, clock=clock
+            sessions=sessions,
+            outbox=outbox,
+            admin=admin,
+            fallback=fallback,
+            clock=clock,
+            desk=desk,
         ),
     )
     log.info(
@@ -214,6 +232,13 @@ async def build_services(
                 reminders=reminders,
                 address=kb.studio.address,
                 audit=audit,
+            ),
+            retention=Retention(
+                make_sessionmaker(db),
+                redis=redis,
+                keys=keys,
+                text_days=settings.retention_message_text_days,
+                audit_days=settings.retention_audit_days,
             ),
         )
     finally:

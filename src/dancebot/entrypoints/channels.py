@@ -6,20 +6,29 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 from dancebot.adapters.channels.admin_chat import LoggedAdminNotifier, TelegramAdminChat
+from dancebot.adapters.channels.admin_topics import AdminTopicStore, TopicAdminDesk
 from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
+from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.dialogue.admin_desk import PlainAdminDesk
 from dancebot.domain.messages import Channel
-from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.settings import ConfigurationError, Settings
 from dancebot.ports.channels import ChannelSender
-from dancebot.ports.outbox import AdminNotifier, Outbox
+from dancebot.ports.outbox import AdminDesk, AdminNotifier, ClientRef, Outbox
 
-
-class ConfigurationError(RuntimeError):
-    """The settings cannot run safely or at all; the message says which variable to set."""
+__all__ = [
+    "AdminDeskProxy",
+    "AdminProxy",
+    "Channels",
+    "ConfigurationError",
+    "admin_chat_id",
+    "open_channels",
+]
 
 
 @dataclass
@@ -75,3 +84,50 @@ class AdminProxy:
 
     async def notify_admin(self, text: str, *, trace_id: str | None = None) -> None:
         await self.target.notify_admin(text, trace_id=trace_id)
+
+
+class AdminDeskProxy:
+    """The ``AdminDesk`` handed to the engine before the admin chat is known: the plain admin
+    chat (through ``admin``) until ``point_at`` switches on forum topics (``ADMIN_TOPICS``)."""
+
+    def __init__(self, admin: AdminNotifier) -> None:
+        self._plain = PlainAdminDesk(admin)
+        self.target: AdminDesk = self._plain
+
+    def point_at(
+        self,
+        settings: Settings,
+        *,
+        outbox: Outbox,
+        chat_id: str | None,
+        channels: Channels,
+        redis: Any,
+        keys: RedisKeys,
+    ) -> None:
+        if not settings.admin_topics or chat_id is None or channels.telegram is None:
+            return
+        self.target = TopicAdminDesk(
+            outbox=outbox,
+            telegram=channels.telegram,
+            admin_chat_id=chat_id,
+            store=AdminTopicStore(redis, keys=keys, admin_chat_id=chat_id),
+            fallback=self._plain,
+        )
+
+    async def open_case(
+        self, client: ClientRef, *, title: str, card: str, trace_id: str | None = None
+    ) -> None:
+        await self.target.open_case(client, title=title, card=card, trace_id=trace_id)
+
+    async def client_wrote(
+        self, client: ClientRef, *, who: str, text: str, trace_id: str | None = None
+    ) -> None:
+        await self.target.client_wrote(client, who=who, text=text, trace_id=trace_id)
+
+    async def tell(
+        self, client: ClientRef | None, text: str, *, reply_to_callback: str | None = None
+    ) -> None:
+        await self.target.tell(client, text, reply_to_callback=reply_to_callback)
+
+    async def client_in(self, thread_id: int) -> ClientRef | None:
+        return await self.target.client_in(thread_id)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from collections.abc import Mapping
 
 import structlog
 
 from dancebot.adapters.inbound.spam import SpamFilter
 from dancebot.adapters.inbound.stream import Entry, InboundStream
-from dancebot.adapters.metrics import INBOUND_DROPPED, INBOUND_PROCESSED
+from dancebot.adapters.metrics import INBOUND_DROPPED, INBOUND_PROCESSED, REPLY_SECONDS
 from dancebot.dialogue.pipeline import InboundPipeline
 from dancebot.domain.messages import Channel, UnifiedMessage
 from dancebot.ports.channels import ChannelSender
@@ -93,13 +94,18 @@ class ConversationConsumers:
                 log.warning("consumer_heartbeat_failed", error_type=type(exc).__name__)
 
     async def _process(self, message: UnifiedMessage) -> None:
+        if message.from_admin_chat:  # the studio's own admins: no spam limit, no "typing"
+            await self._pipeline.process(message)
+            return
         if not await self._spam.allows(message):
             INBOUND_DROPPED.labels(message.channel.value, "spam").inc()
             log.info("inbound_spam_dropped", chat_id=message.chat_id, trace_id=message.trace_id)
             return
         typing = asyncio.create_task(self._typing_later(message))
+        started = time.perf_counter()
         try:
             await self._pipeline.process(message)
+            REPLY_SECONDS.labels(message.channel.value).observe(time.perf_counter() - started)
         finally:
             typing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

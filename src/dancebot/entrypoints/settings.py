@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run safely or at all; the message says which variable to set."""
 
 
 class Settings(BaseSettings):
@@ -30,7 +34,14 @@ class Settings(BaseSettings):
     impulse_api_path: str = "/api/public"
     impulse_api_key: SecretStr = SecretStr("emulator-key")
     impulse_auth_scheme: Literal["key_colon", "colon_key", "raw"] = "key_colon"
-    impulse_timeout_seconds: float = 10.0
+    # seconds per CRM HTTP call; IMPULSE_TIMEOUT is the older name, still accepted
+    impulse_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        validation_alias=AliasChoices(
+            "impulse_timeout_seconds", "IMPULSE_TIMEOUT_SECONDS", "IMPULSE_TIMEOUT"
+        ),
+    )
     # one conversation turn, CRM calls included: past it the client gets the honest fallback
     # answer and a booking under way is queued (issue 8); well under the stream's reclaim time
     turn_deadline_seconds: float = Field(default=8.0, gt=0)
@@ -43,6 +54,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_admin_chat_id: int | None = None
+    # one forum topic per client in the admin supergroup instead of /reply (docs D51)
+    admin_topics: bool = False
 
     whatsapp_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
@@ -92,9 +105,43 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
 
+    # the worker's /metrics and /health (0 = not served)
+    worker_metrics_port: int = Field(default=9100, ge=0, le=65535)
+    # a webhook body above this is refused with 413 before it is read
+    webhook_max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # every Redis command and connection attempt gives up after this (no hung process)
+    redis_socket_timeout_seconds: float = Field(default=5.0, ge=2)  # > XREADGROUP's 1 s
+    # retention (RFC §23.4, contract §4): message texts anonymised after N days, audit rows
+    # (messages, booking attempts, tool/LLM calls, errors, resolved dead letters) deleted
+    # after M days; 0 turns either off
+    retention_message_text_days: int = Field(default=30, ge=0)
+    retention_audit_days: int = Field(default=90, ge=0)
+
     def resolve(self, path: Path) -> Path:
         """Relative paths are taken from the working directory, else from the project root."""
         if path.is_absolute() or path.exists():
             return path
         candidate = PROJECT_ROOT / path
         return candidate if candidate.exists() else path
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to start on settings that would be unsafe (contract §17, §19); the app and the
+    worker both call it. Raises ``ConfigurationError``."""
+    prod = settings.dancebot_env == "production"
+    if prod and settings.test_mode:
+        raise ConfigurationError(
+            "TEST_MODE=true is refused with DANCEBOT_ENV=production: test mode books in the "
+            "emulator instead of the CRM and lets any chat read traces and reset sessions"
+        )
+    if prod and settings.telegram_bot_token and not settings.telegram_webhook_secret:
+        raise ConfigurationError(
+            "TELEGRAM_WEBHOOK_SECRET is required in production: without it anyone could post "
+            "fake Telegram updates to /webhook/telegram"
+        )
+    wa = (settings.whatsapp_token, settings.whatsapp_phone_number_id, settings.whatsapp_app_secret)
+    if prod and any(wa) and not all(wa):
+        raise ConfigurationError(
+            "WhatsApp needs WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_APP_SECRET "
+            "together"
+        )

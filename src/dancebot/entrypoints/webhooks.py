@@ -121,9 +121,10 @@ async def accept_telegram_update(runtime: Any, body: Any) -> str:
     event = parse_update(body, now=runtime.clock.now())
     if event.message is None:
         return "ignored"
-    if is_admin_chat(event, runtime.admin_chat_id):
-        return str(await runtime.admin_commands(event.message))
     message = event.message
+    if is_admin_chat(event, runtime.admin_chat_id):
+        # the admin's commands pass the same replay window and dedup as a client's message
+        message = message.model_copy(update={"from_admin_chat": True})
     if event.callback_query_id:
         message = message.model_copy(update={"callback_query_id": event.callback_query_id})
     return await _accept(runtime, message)
@@ -149,10 +150,10 @@ async def whatsapp_webhook(request: Request) -> Response:
     secret = runtime.settings.whatsapp_app_secret
     if runtime.whatsapp is None or secret is None:
         return _refuse(404, "whatsapp", "disabled", "the WhatsApp channel is not configured")
-    raw = await request.body()
     header = request.headers.get(WHATSAPP_SIGNATURE_HEADER)
-    if header is None:
+    if header is None:  # refused before a byte of the body is read
         return _refuse(401, "whatsapp", "unauthorized", "missing signature")
+    raw = await request.body()
     if not verify_signature(raw, header, secret.get_secret_value()):
         return _refuse(403, "whatsapp", "unauthorized", "bad signature")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -20,7 +21,8 @@ from dancebot.entrypoints.bootstrap import Services
 from dancebot.entrypoints.channels import (
     ConfigurationError,
 )
-from dancebot.entrypoints.settings import Settings
+from dancebot.entrypoints.observability import WorkerHealth, serve_worker_endpoints
+from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
 from dancebot.ops.worker_health import WORKER_HEALTH_EVERY_SECONDS
@@ -45,17 +47,22 @@ def worker_for(
     ``REDIS_URL``: the queue lives in a Redis the app and the worker share."""
     if settings.redis_url is None:
         raise ConfigurationError("dancebot worker needs REDIS_URL (the Redis the app queues to)")
+    check_settings(settings)
     clock = clock or SystemClock()
     keys = keys or RedisKeys(prefix=settings.redis_key_prefix)
     held = _Held()
+    health = WorkerHealth()
     policy = RetryPolicy(send_timeout=settings.outbound_send_timeout_seconds)
     job_timeout = policy.send_timeout * 2 + 5  # a send, the dead-letter write, Redis
 
     @asynccontextmanager
     async def build() -> AsyncIterator[WorkerDeps]:
-        async with open_service_stack(settings, clock=clock, keys=keys) as stack:
+        async with (
+            open_service_stack(settings, clock=clock, keys=keys) as stack,
+            serve_worker_endpoints(settings.worker_metrics_port, health),
+        ):
             services, channels, admin = stack.services, stack.channels, stack.admin
-            held.services = services
+            held.services = health.services = services
             held.weekly = _weekly(settings, services, admin, clock=clock, keys=keys)
             log.info("worker_started", channels=sorted(c.value for c in channels.senders))
             yield WorkerDeps.create(
@@ -67,18 +74,20 @@ def worker_for(
                 clock=clock,
                 policy=policy,
             )
-            held.services = None
+            held.services = health.services = None
 
     async def run_due_work(ctx: dict[str, Any]) -> int:
         services, weekly = held.services, held.weekly
-        if services is None or weekly is None:
-            return 0
-        return await services.run_due(clock.now()) + await weekly.run_due(clock.now())
+        done = 0
+        if services is not None and weekly is not None:
+            done = await services.run_due(clock.now()) + await weekly.run_due(clock.now())
+        health.ticked()
+        return done
 
     arq_settings = worker_settings(
         build,
         keys=keys,
-        redis_settings=RedisSettings.from_dsn(settings.redis_url),
+        redis_settings=_arq_redis(settings),
         send_job_timeout=job_timeout,
         cron_jobs=[
             cron(
@@ -94,6 +103,13 @@ def worker_for(
     arq_settings["health_check_interval"] = WORKER_HEALTH_EVERY_SECONDS
     arq_settings["health_check_key"] = keys.worker_health()
     return arq_settings
+
+
+def _arq_redis(settings: Settings) -> RedisSettings:
+    """arq's own pool: connection attempts time out like ours (arq has no command timeout)."""
+    assert settings.redis_url is not None
+    base = RedisSettings.from_dsn(settings.redis_url)
+    return replace(base, conn_timeout=max(1, int(settings.redis_socket_timeout_seconds)))
 
 
 def _weekly(

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +51,7 @@ class Stack:
     keys: RedisKeys
     redis: aioredis.Redis
     app: Any = None
+    stop_app: Callable[[], Awaitable[None]] | None = None  # stops the app (a "restart")
 
     async def post_telegram(
         self, update: dict[str, Any], *, secret: str | None = SECRET
@@ -119,7 +120,7 @@ async def open_stack(
     **overrides: Any,
 ) -> AsyncIterator[Stack]:
     """The whole service on ``redis_url`` (a test's own Redis server, or the shared one);
-    ``overrides``: more settings."""
+    ``overrides``: more settings (e.g. admin_topics)."""
     clock = VirtualClock(START)
     telegram = FakeTelegram()
     whatsapp = FakeWhatsApp(now=clock.now)
@@ -146,16 +147,15 @@ async def open_stack(
             whatsapp_app_secret=WA_APP_SECRET,
             whatsapp_verify_token=WA_VERIFY,
             whatsapp_api_base=f"{wa_url}/v21.0",
-            **overrides,
+            **({"worker_metrics_port": 0} | overrides),  # burst workers serve no endpoints
         )
         app = create_app(settings, clock=clock, keys=keys)
         redis = aioredis.from_url(redis_url)
-        async with (
-            app.router.lifespan_context(app),
-            serve_app(app) as url,
-            httpx.AsyncClient() as http,
-        ):
+        async with AsyncExitStack() as running, httpx.AsyncClient() as http:
+            await running.enter_async_context(app.router.lifespan_context(app))
+            url = await running.enter_async_context(serve_app(app))
             yield Stack(
+                stop_app=running.aclose,
                 url=url,
                 http=http,
                 telegram=telegram,

@@ -30,12 +30,19 @@ def test_key_colon_is_the_default_scheme() -> None:
 
 
 def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment is read once, by ``Settings``; the composition root builds the
+    client's settings from it (docs/decisions.md, D55)."""
+    from dancebot.entrypoints.bootstrap import _impulse_settings
+    from dancebot.entrypoints.settings import Settings
+
     monkeypatch.setenv("IMPULSE_BASE_URL", "https://studio.impulsecrm.ru/")
     monkeypatch.setenv("IMPULSE_API_PATH", "api/")
     monkeypatch.setenv("IMPULSE_API_KEY", "from-env")
     monkeypatch.setenv("IMPULSE_AUTH_SCHEME", "raw")
+    monkeypatch.setenv("IMPULSE_TIMEOUT", "4")  # the older name, still accepted
 
-    settings = ImpulseSettings()
+    settings = _impulse_settings(Settings(), embedded=False)
+    assert settings.timeout == 4.0
 
     assert settings.endpoint("schedule", "list") == "https://studio.impulsecrm.ru/api/schedule/list"
     assert settings.api_key.get_secret_value() == "from-env"

@@ -93,7 +93,7 @@ def example_names() -> set[str]:
 
 
 def test_the_collectors_find_what_is_known_to_be_read() -> None:
-    assert {"TELEGRAM_BOT_TOKEN", "DANCEBOT_REDIS_PREFIX", "IMPULSE_PAGE_SIZE"} <= settings_names()
+    assert {"TELEGRAM_BOT_TOKEN", "DANCEBOT_REDIS_PREFIX", "IMPULSE_API_PATH"} <= settings_names()
     assert "DOMAIN" in cli_names()
     assert "DATABASE_URL" in os_environ_names()  # Alembic's env.py
     assert {"REDIS_PASSWORD", "POSTGRES_PASSWORD", "DOMAIN"} <= deploy_names()

@@ -13,6 +13,7 @@ the same breaker and two processes never both take the half-open trial.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from dancebot.adapters.metrics import CRM_BREAKER_STATE, CRM_REQUEST_SECONDS
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.crm import Booking, CrmClient, Group, Lesson, LessonRef
 from dancebot.domain.errors import CrmRefusal, CrmUnavailable
@@ -76,6 +78,9 @@ class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half_open"
+
+
+_GAUGE = {BreakerState.CLOSED: 0, BreakerState.HALF_OPEN: 1, BreakerState.OPEN: 2}
 
 
 class CircuitOpen(CrmUnavailable):
@@ -170,13 +175,23 @@ class CircuitBreakerCRM:
 
     async def state(self) -> BreakerState:
         """Closed, open, or half-open (open and past its wait: the next call is a trial).
-        Raises ``RedisError``."""
+        Raises ``RedisError``. Sets the ``dancebot_crm_breaker_state`` gauge."""
         snapshot = await self._store.snapshot()
-        if snapshot.state is BreakerState.OPEN and snapshot.opened_at is not None:
+        state = snapshot.state
+        if state is BreakerState.OPEN and snapshot.opened_at is not None:
             elapsed = (self._clock.now() - snapshot.opened_at).total_seconds()
             if elapsed >= self._open_seconds:
-                return BreakerState.HALF_OPEN
-        return snapshot.state
+                state = BreakerState.HALF_OPEN
+        CRM_BREAKER_STATE.set(_GAUGE[state])
+        return state
+
+    async def probe(self) -> bool:
+        """Ask the CRM whether it answers, leaving the breaker as it is: for ``/health``,
+        whose probes must neither open nor close the breaker. Never raises."""
+        started = time.perf_counter()
+        healthy = await self._inner.health_check()
+        _observe("health_check", started, "ok" if healthy else "unavailable")
+        return healthy
 
     async def is_down(self) -> bool:
         """True while the breaker is not closed. Raises ``RedisError``."""
@@ -238,17 +253,25 @@ class CircuitBreakerCRM:
         return healthy
 
     async def _guard(self, method: str, call: Callable[[], Awaitable[_T]]) -> _T:
-        admission = await self._admit(method)
+        try:
+            admission = await self._admit(method)
+        except CircuitOpen:
+            CRM_REQUEST_SECONDS.labels(method, "circuit_open").observe(0)
+            raise
         # a closed breaker with no failures has nothing to reset: no Redis write on success
         dirty = admission.trial or admission.failures > 0
+        started = time.perf_counter()
         try:
             result = await call()
         except CrmUnavailable as exc:
+            _observe(method, started, "unavailable")
             await self._failed(method, error=type(exc).__name__)
             raise
         except CrmRefusal:  # the CRM answered: it works
+            _observe(method, started, "refused")
             await self._succeeded(dirty=dirty)
             raise
+        _observe(method, started, "ok")
         await self._succeeded(dirty=dirty)
         return result
 
@@ -294,6 +317,10 @@ class CircuitBreakerCRM:
             return
         if was is not BreakerState.CLOSED:
             log.warning("crm_breaker_closed", was=was.value)
+
+
+def _observe(method: str, started: float, outcome: str) -> None:
+    CRM_REQUEST_SECONDS.labels(method, outcome).observe(time.perf_counter() - started)
 
 
 def _text(value: bytes | str) -> str:

@@ -10,6 +10,7 @@ dead-letter row. See ``delivery`` for what "once" means here.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,12 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dancebot.adapters.metrics import (
+    OUTBOUND_GIVEN_UP,
+    OUTBOUND_RETRIES,
+    OUTBOUND_SEND_SECONDS,
+    OUTBOUND_SENT,
+)
 from dancebot.adapters.queue.dead_letters import DeadLetterAlarm, DeadLetters
 from dancebot.adapters.queue.delivery import (
     NO_SENDER,
@@ -154,6 +161,7 @@ async def _attempt(
     if sender is None:
         give_up = GiveUp(NO_SENDER, f"channel {message.channel.value} is not configured", failures)
         return await _give_up(deps, message, give_up, outbox=outbox)
+    started = time.perf_counter()
     try:
         async with asyncio.timeout(deps.policy.send_timeout):
             delivery = await sender.send(message)
@@ -165,8 +173,10 @@ async def _attempt(
         log.exception("outbound_sender_error", **_fields(message))
         error = ChannelUnavailable(f"{type(exc).__name__}: {exc}")
     else:
+        _observe_send(message, started, "sent")
         await _mark_sent(deps, message, delivery.channel_message_id)
         return SENT
+    _observe_send(message, started, type(error).__name__)
     decision = decide(error, failures_before=failures, policy=deps.policy)
     log.warning(
         "outbound_attempt_failed",
@@ -191,7 +201,13 @@ async def _mark_sent(
         log.error(
             "outbound_sent_unmarked", **_fields(message), error=f"{type(exc).__name__}: {exc}"
         )
+    OUTBOUND_SENT.labels(message.channel.value).inc()
     log.info("outbound_sent", **_fields(message), channel_message_id=channel_message_id)
+
+
+def _observe_send(message: OutboundMessage, started: float, outcome: str) -> None:
+    seconds = time.perf_counter() - started
+    OUTBOUND_SEND_SECONDS.labels(message.channel.value, outcome).observe(seconds)
 
 
 async def _retry(
@@ -203,6 +219,7 @@ async def _retry(
         give_up = GiveUp(TOO_MANY_TRIES, f"{job_try} runs", failures)
         return await _give_up(deps, message, give_up, outbox=outbox)
     log.info("outbound_retry", **_fields(message), delay=retry.seconds, counted=retry.counted)
+    OUTBOUND_RETRIES.labels(message.channel.value, str(retry.counted).lower()).inc()
     raise Retry(defer=retry.seconds)
 
 
@@ -233,6 +250,7 @@ async def _file(
         outcome = DEAD_LETTERED
         log.warning("outbound_dead_lettered", **_fields(message), reason=give_up.error)
     await deps.ledger.mark_filed(message.id)
+    OUTBOUND_GIVEN_UP.labels(message.channel.value, outcome).inc()
     return outcome
 
 

@@ -139,6 +139,24 @@ class RedisKeys:
         """Set (with a TTL) when the admin was last told about a queue backlog (L4)."""
         return self._key("alert", "backlog")
 
+    # admin forum topics (ADMIN_TOPICS): kept without TTL, they survive restarts
+    def admin_topic(self, admin_chat_id: str, client_key: str) -> str:
+        """The forum topic (message_thread_id) of one client in the admin supergroup."""
+        return self._key("admin", "topic", admin_chat_id, "client", client_key)
+
+    def admin_topic_client(self, admin_chat_id: str, thread_id: int) -> str:
+        """The client (``channel:chat_id``) whose topic this is."""
+        return self._key("admin", "topic", admin_chat_id, "thread", thread_id)
+
+    # health
+    def crm_health(self) -> str:
+        """The last CRM health probe's answer ("ok" / "down"), kept a short while."""
+        return self._key("health", "crm")
+
+    def retention_pass(self) -> str:
+        """Set (with a TTL) when the retention job last ran: one pass per hour overall."""
+        return self._key("retention", "last_pass")
+
     # the LLM budget guard (contract §12), shared by every replica
     def llm_budget(self, counter: str, window_start: int) -> str:
         """A budget counter for the window starting at ``window_start`` (Unix seconds)."""

@@ -17,6 +17,13 @@ from fakeredis.aioredis import FakeRedis
 
 log = structlog.get_logger(__name__)
 
+# A command, or a connection attempt, that gets no answer within this many seconds fails with
+# ``redis.exceptions.TimeoutError`` instead of hanging the process (a stalled server, a
+# half-open TCP connection). It must stay above the longest blocking read (XREADGROUP waits
+# up to 1 s).
+DEFAULT_SOCKET_TIMEOUT_SECONDS = 5.0
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+
 
 def embedded_supports_lua() -> bool:
     """Whether fakeredis can run ``EVAL``/Lua scripts here (it needs the ``lupa`` package,
@@ -24,7 +31,9 @@ def embedded_supports_lua() -> bool:
     return importlib.util.find_spec("lupa") is not None
 
 
-def make_redis(url: str | None) -> aioredis.Redis:
+def make_redis(
+    url: str | None, *, socket_timeout: float = DEFAULT_SOCKET_TIMEOUT_SECONDS
+) -> aioredis.Redis:
     """A Redis client for ``url`` (``redis://`` / ``rediss://`` / ``unix://``), or, when ``url``
     is None, an in-process fakeredis with its own empty data set.
 
@@ -39,4 +48,10 @@ def make_redis(url: str | None) -> aioredis.Redis:
             log.warning("embedded_redis_without_lua", hint="install fakeredis[lua]")
         fake: aioredis.Redis = FakeRedis(server=FakeServer(), decode_responses=False)
         return fake
-    return aioredis.from_url(url, decode_responses=False)
+    return aioredis.from_url(
+        url,
+        decode_responses=False,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=socket_timeout,
+        health_check_interval=HEALTH_CHECK_INTERVAL_SECONDS,
+    )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import structlog
 from redis.asyncio import Redis
 
+from dancebot.adapters.metrics import REMINDERS_LATE, REMINDERS_SENT
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.dialogue.reminders import (
     ReminderKind,
@@ -31,6 +32,8 @@ from dancebot.ports.crm import CRM
 from dancebot.ports.outbox import AdminNotifier, Outbox
 
 log = structlog.get_logger(__name__)
+
+LATE_AFTER_SECONDS = 300  # the contract allows ±5 min
 
 
 class RedisContacts:
@@ -97,15 +100,23 @@ class RedisReminders:
         return datetime.fromtimestamp(first[0][1], UTC) if first else None
 
     async def run_due(self, now: datetime) -> int:
-        due = await self._redis.zrangebyscore(self._keys.reminders_due(), "-inf", now.timestamp())
+        due = await self._redis.zrangebyscore(
+            self._keys.reminders_due(), "-inf", now.timestamp(), withscores=True
+        )
         sent = 0
-        for raw in due:
+        for raw, due_at in due:
             member = raw.decode() if isinstance(raw, bytes) else str(raw)
             # remove first: of two workers only the one that removed it sends
             if not await self._redis.zrem(self._keys.reminders_due(), member):
                 continue
             booking_id, kind = member.split(":")
-            sent += await self._send(int(booking_id), ReminderKind(kind))
+            queued = await self._send(int(booking_id), ReminderKind(kind))
+            if queued:
+                REMINDERS_SENT.labels(kind).inc()
+                if now.timestamp() - float(due_at) > LATE_AFTER_SECONDS:
+                    REMINDERS_LATE.labels(kind).inc()
+                    log.warning("reminder_late", booking_id=booking_id, kind=kind)
+            sent += queued
         return sent
 
     async def _send(self, booking_id: int, kind: ReminderKind) -> int:

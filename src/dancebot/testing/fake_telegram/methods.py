@@ -14,6 +14,7 @@ from dancebot.testing.fake_telegram.state import BOT_USER, FakeTelegram, SentMes
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+MAX_TOPIC_NAME = 128
 _CHAT_ID = re.compile(r"^(-?\d+|@\w{5,32})$")
 _POLL_STEP = 0.01
 
@@ -41,11 +42,12 @@ def answer_error(error: ApiError) -> JSONResponse:
     return JSONResponse(body, status_code=error.code)
 
 
-def _chat(chat_id: str) -> dict[str, Any]:
+def _chat(chat_id: str, *, forum: bool = False) -> dict[str, Any]:
     if chat_id.startswith("@"):
         return {"id": -1001000000001, "title": chat_id[1:], "type": "channel"}
     if chat_id.startswith("-100"):
-        return {"id": int(chat_id), "title": "Администраторы студии", "type": "supergroup"}
+        chat = {"id": int(chat_id), "title": "Администраторы студии", "type": "supergroup"}
+        return {**chat, "is_forum": True} if forum else chat
     if chat_id.startswith("-"):
         return {"id": int(chat_id), "title": "Администраторы студии", "type": "group"}
     return {"id": int(chat_id), "first_name": "Клиент", "type": "private"}
@@ -78,8 +80,23 @@ def _buttons(markup: Any) -> tuple[tuple[str, str], ...]:
     return tuple(buttons)
 
 
+def _thread(state: FakeTelegram, chat_id: str, params: dict[str, Any]) -> int | None:
+    """``message_thread_id``: a topic of this forum, or absent."""
+    raw = params.get("message_thread_id")
+    if raw in (None, ""):
+        return None
+    try:
+        thread_id = int(raw)
+    except (TypeError, ValueError):
+        raise ApiError(400, "Bad Request: invalid message thread identifier") from None
+    if thread_id not in state.topics.get(chat_id, {}):
+        raise ApiError(400, "Bad Request: message thread not found")
+    return thread_id
+
+
 async def send_message(state: FakeTelegram, params: dict[str, Any]) -> dict[str, Any]:
     chat_id = _target_chat(state, params)
+    thread_id = _thread(state, chat_id, params)
     text = str(params.get("text", ""))
     if not text.strip():
         raise ApiError(400, "Bad Request: message text is empty")
@@ -88,17 +105,49 @@ async def send_message(state: FakeTelegram, params: dict[str, Any]) -> dict[str,
     markup = params.get("reply_markup")
     buttons = _buttons(markup)
     message_id = state.next_message_id()
-    state.sent.append(SentMessage(chat_id, message_id, text, buttons))
+    state.sent.append(SentMessage(chat_id, message_id, text, buttons, thread_id=thread_id))
     result: dict[str, Any] = {
         "message_id": message_id,
         "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},
-        "chat": _chat(chat_id),
+        "chat": _chat(chat_id, forum=chat_id in state.forum_chats),
         "date": int(state.now()),
         "text": text,
     }
+    if thread_id is not None:
+        result["message_thread_id"] = thread_id
+        result["is_topic_message"] = True
     if buttons:
         result["reply_markup"] = markup
     return result
+
+
+async def create_forum_topic(state: FakeTelegram, params: dict[str, Any]) -> dict[str, Any]:
+    """A new topic in a forum supergroup (the bot must be an admin allowed to manage topics;
+    the fake assumes it is). Answers a ``ForumTopic``."""
+    chat_id = _target_chat(state, params)
+    if chat_id not in state.forum_chats:
+        raise ApiError(400, "Bad Request: the chat is not a forum")
+    name = str(params.get("name", ""))
+    if not name.strip():
+        raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY")
+    if len(name) > MAX_TOPIC_NAME:
+        raise ApiError(400, "Bad Request: TOPIC_TITLE_TOO_LONG")
+    # a topic's id is the id of the service message that created it
+    thread_id = state.next_message_id()
+    state.topics[chat_id][thread_id] = name
+    return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
+
+
+async def pin_chat_message(state: FakeTelegram, params: dict[str, Any]) -> bool:
+    chat_id = _target_chat(state, params)
+    try:
+        message_id = int(params.get("message_id", ""))
+    except (TypeError, ValueError):
+        raise ApiError(400, "Bad Request: message to pin not found") from None
+    if not any(m.chat_id == chat_id and m.message_id == message_id for m in state.sent):
+        raise ApiError(400, "Bad Request: message to pin not found")
+    state.pinned.append((chat_id, message_id))
+    return True
 
 
 async def answer_callback_query(state: FakeTelegram, params: dict[str, Any]) -> bool:
@@ -187,4 +236,6 @@ METHODS: dict[str, Method] = {
     "deletewebhook": delete_webhook,
     "getwebhookinfo": get_webhook_info,
     "getme": get_me,
+    "createforumtopic": create_forum_topic,
+    "pinchatmessage": pin_chat_message,
 }

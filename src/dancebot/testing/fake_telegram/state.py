@@ -46,6 +46,7 @@ class SentMessage:
     message_id: int
     text: str
     buttons: tuple[tuple[str, str], ...] = ()  # (title, callback_data), row by row
+    thread_id: int | None = None  # the forum topic it was posted in
 
     @property
     def payloads(self) -> tuple[str, ...]:
@@ -85,6 +86,10 @@ class FakeTelegram:
     pending_updates: list[dict[str, Any]] = field(default_factory=list)
     callback_answers: list[str] = field(default_factory=list)
     actions: list[tuple[str, str]] = field(default_factory=list)  # (chat_id, action)
+    # supergroups with topics enabled ("is_forum"), and their topics: thread id → name
+    forum_chats: set[str] = field(default_factory=set)
+    topics: dict[str, dict[int, str]] = field(default_factory=dict)
+    pinned: list[tuple[str, int]] = field(default_factory=list)  # (chat_id, message_id)
     _failures: deque[Failure] = field(default_factory=deque)
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(900_000_001))
@@ -125,6 +130,17 @@ class FakeTelegram:
 
     def next_message_id(self) -> int:
         return next(self._message_ids)
+
+    def enable_forum(self, chat_id: str | int) -> None:
+        """Turn topics on in a supergroup (Telegram: group settings → Topics)."""
+        if not str(chat_id).startswith("-100"):
+            raise ValueError("only a supergroup (id -100…) can have topics")
+        self.forum_chats.add(str(chat_id))
+        self.topics.setdefault(str(chat_id), {})
+
+    def topic_messages(self, chat_id: str | int, thread_id: int) -> list[SentMessage]:
+        """Messages the bot posted in one forum topic, in order."""
+        return [m for m in self.sent_messages(chat_id) if m.thread_id == thread_id]
 
     def sent_messages(self, chat_id: str | int | None = None) -> list[SentMessage]:
         """Messages sent, in order; only those to ``chat_id`` when given."""

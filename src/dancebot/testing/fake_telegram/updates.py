@@ -68,6 +68,35 @@ def edited_update(
     return _update(update_id, edited_message=message)
 
 
+def topic_update(
+    chat_id: int,
+    thread_id: int,
+    text: str,
+    *,
+    message_id: int | None = None,
+    first_name: str = "Татьяна",
+    user_id: int | None = None,
+    date: Moment = None,
+    edit_date: Moment = None,
+    update_id: int | None = None,
+) -> dict[str, Any]:
+    """Someone (an admin) writes ``text`` in forum topic ``thread_id`` of supergroup
+    ``chat_id``; with ``edit_date`` it is an edit of message ``message_id``."""
+    fields: dict[str, Any] = {"text": text, **_in_topic(thread_id)}
+    if edit_date is not None:
+        fields["edit_date"] = _unix(edit_date)
+    message = _message(chat_id, message_id, first_name, user_id, date, fields)
+    message["chat"]["is_forum"] = True
+    if edit_date is not None:
+        return _update(update_id, edited_message=message)
+    return _update(update_id, message=message)
+
+
+def _in_topic(thread_id: int) -> dict[str, Any]:
+    # Telegram marks a message in a topic with both fields; a reply thread has only the first
+    return {"message_thread_id": thread_id, "is_topic_message": True}
+
+
 def callback_update(
     chat_id: int,
     data: str,
@@ -77,18 +106,24 @@ def callback_update(
     message_text: str = "Выберите вариант:",
     first_name: str = DEFAULT_FIRST_NAME,
     update_id: int | None = None,
+    thread_id: int | None = None,
 ) -> dict[str, Any]:
-    """A press on an inline button with callback ``data`` under the bot's message."""
+    """A press on an inline button with callback ``data`` under the bot's message (in a
+    group: by a member; under a message in forum topic ``thread_id`` when given)."""
     user = _user(chat_id, first_name)
     keyboard = {"inline_keyboard": [[{"text": data, "callback_data": data}]]}
-    bot_message = {
+    chat = _chat(chat_id, first_name)
+    bot_message: dict[str, Any] = {
         "message_id": message_id if message_id is not None else next(_message_ids),
         "from": {k: BOT_USER[k] for k in ("id", "is_bot", "first_name", "username")},
-        "chat": _chat(chat_id, first_name),
+        "chat": chat,
         "date": int(time.time()) - 5,
         "text": message_text,
         "reply_markup": keyboard,
     }
+    if thread_id is not None:
+        bot_message.update(_in_topic(thread_id))
+        chat["is_forum"] = True
     query = {
         "id": callback_id if callback_id is not None else str(next(_callback_ids)),
         "from": user,

@@ -202,3 +202,59 @@ async def test_serve_app_frees_its_port_on_exit(fake_app: ASGIApp) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         with pytest.raises(httpx.ConnectError):
             await client.get("/bot1:x/getMe")
+
+
+FORUM = "-1001234567890"
+
+
+async def test_forum_topics_threads_and_pins_follow_the_bot_api(
+    http: httpx.AsyncClient, fake: FakeTelegram
+) -> None:
+    from aiogram.types import ForumTopic
+
+    refused = await http.post(url(fake, "createForumTopic"), json={"chat_id": FORUM, "name": "x"})
+    assert refused.status_code == 400
+    assert refused.json()["description"] == "Bad Request: the chat is not a forum"
+
+    fake.enable_forum(FORUM)
+    created = await http.post(
+        url(fake, "createForumTopic"), json={"chat_id": FORUM, "name": "Анна · telegram 1"}
+    )
+    topic = ForumTopic.model_validate(created.json()["result"])
+    assert fake.topics[FORUM] == {topic.message_thread_id: "Анна · telegram 1"}
+    empty = await http.post(url(fake, "createForumTopic"), json={"chat_id": FORUM, "name": " "})
+    assert empty.status_code == 400
+
+    sent = await http.post(
+        url(fake, "sendMessage"),
+        json={"chat_id": FORUM, "text": "карточка", "message_thread_id": topic.message_thread_id},
+    )
+    message = Message.model_validate(sent.json()["result"])
+    assert message.is_topic_message and message.message_thread_id == topic.message_thread_id
+    assert message.chat.is_forum
+    lost = await http.post(
+        url(fake, "sendMessage"), json={"chat_id": FORUM, "text": "x", "message_thread_id": 999}
+    )
+    assert lost.json()["description"] == "Bad Request: message thread not found"
+
+    pin = await http.post(
+        url(fake, "pinChatMessage"), json={"chat_id": FORUM, "message_id": message.message_id}
+    )
+    assert pin.json() == {"ok": True, "result": True}
+    assert fake.pinned == [(FORUM, message.message_id)]
+    missing = await http.post(url(fake, "pinChatMessage"), json={"chat_id": FORUM, "message_id": 5})
+    assert missing.json()["description"] == "Bad Request: message to pin not found"
+    assert [m.text for m in fake.topic_messages(FORUM, topic.message_thread_id)] == ["карточка"]
+
+
+def test_topic_and_group_callback_updates_parse_as_telegram_sends_them() -> None:
+    from dancebot.testing.fake_telegram import callback_update, topic_update
+
+    update = Update.model_validate(topic_update(int(FORUM), 77, "ответ клиенту"))
+    assert update.message is not None and update.message.is_topic_message
+    assert update.message.message_thread_id == 77 and update.message.from_user is not None
+    assert update.message.from_user.id != int(FORUM)  # a member wrote it, not the group
+    pressed = Update.model_validate(callback_update(int(FORUM), "adm:take:x", thread_id=77))
+    assert pressed.callback_query is not None
+    assert isinstance(pressed.callback_query.message, Message)
+    assert pressed.callback_query.message.message_thread_id == 77

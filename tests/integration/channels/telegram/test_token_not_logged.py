@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 from dancebot.adapters.channels.telegram.polling import run_polling
 from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.domain.messages import Button, Channel, OutboundMessage
-from dancebot.entrypoints.logging import configure_logging
+from dancebot.entrypoints.logging import configure_logging, reset_logging
 from dancebot.ports.channels import ChannelError
 from dancebot.testing.fake_telegram import FakeTelegram, create_fake_telegram_app, text_update
 from dancebot.testing.serve import serve_app
@@ -34,6 +34,7 @@ def log_output() -> Iterator[io.StringIO]:
     stream = io.StringIO()
     configure_logging(fmt="json", level="DEBUG", stream=stream)
     yield stream
+    reset_logging()
     structlog.configure(**saved)
 
 

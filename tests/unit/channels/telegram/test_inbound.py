@@ -250,3 +250,16 @@ def test_is_admin_chat() -> None:
     assert not is_admin_chat(client, ADMIN_GROUP)
     assert not is_admin_chat(admin, None)
     assert not is_admin_chat(ignored, CHAT)
+
+
+def test_a_message_in_a_forum_topic_keeps_its_topic_a_reply_thread_does_not() -> None:
+    from dancebot.testing.fake_telegram import callback_update, topic_update
+
+    in_topic = parse(topic_update(ADMIN_GROUP, 4242, "Здравствуйте!")).message
+    assert in_topic is not None and in_topic.thread_id == 4242
+    reply_thread = text_update(ADMIN_GROUP, "ответ в ветке")
+    reply_thread["message"]["message_thread_id"] = 4242  # a reply chain, no topic
+    plain = parse(reply_thread).message
+    assert plain is not None and plain.thread_id is None
+    pressed = parse(callback_update(ADMIN_GROUP, "adm:done:telegram:1", thread_id=4242)).message
+    assert pressed is not None and pressed.thread_id == 4242

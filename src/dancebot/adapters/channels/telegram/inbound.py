@@ -15,6 +15,8 @@ Mapping decisions (Bot API 9.x ``Update``/``Message``, parsed with aiogram 3 typ
   as a typed phone. It also fills ``sender_phone`` — but only when the contact is the sender's
   own (``contact.user_id == from.id``, what the "share my number" button sends): a forwarded
   card of someone else is not the sender's phone.
+- A message in a forum topic (``is_topic_message``) keeps the topic as ``thread_id``; so
+  does a button pressed under a message in a topic.
 - Service messages (members joined, title changed, pinned, …), channel posts, membership and
   other update kinds → no message (the update is acknowledged and dropped).
 """
@@ -145,7 +147,16 @@ def _from_message(message: Message, *, edit: bool) -> UnifiedMessage | None:
         message_type=message_type,
         sender_name=message.from_user.first_name if message.from_user else None,
         is_edit=edit,
+        thread_id=_topic(message),
     )
+
+
+def _topic(message: Message | None) -> int | None:
+    """The forum topic a message is in (``is_topic_message``); a reply thread in an ordinary
+    group also has a ``message_thread_id`` but is no topic."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
 
 
 def _from_contact(message: Message, *, edit: bool) -> UnifiedMessage:
@@ -175,6 +186,7 @@ def _from_callback(update_id: int, query: CallbackQuery, *, now: datetime) -> Te
     # The pressed message's chat; without it (an inline-mode message) the private chat with
     # the user has the user's id.
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    pressed = query.message if isinstance(query.message, Message) else None
     message = UnifiedMessage(
         channel=Channel.TELEGRAM,
         chat_id=str(chat_id),
@@ -184,6 +196,7 @@ def _from_callback(update_id: int, query: CallbackQuery, *, now: datetime) -> Te
         message_type=MessageType.BUTTON,
         sender_name=query.from_user.first_name,
         callback_query_id=query.id,
+        thread_id=_topic(pressed),
     )
     return TelegramEvent(update_id, message, callback_query_id=query.id)
 

@@ -105,7 +105,10 @@ class TelegramSender:
             await self.answer_callback(message.reply_to_callback)
         try:
             sent = await self.bot.send_message(
-                chat_id=_chat_id(message.chat_id), text=message.text, reply_markup=markup
+                chat_id=_chat_id(message.chat_id),
+                text=message.text,
+                reply_markup=markup,
+                message_thread_id=message.thread_id,
             )
         except (AiogramError, *_UNAVAILABLE) as exc:
             error = self._channel_error(exc)
@@ -116,7 +119,30 @@ class TelegramSender:
                 trace_id=message.trace_id,
             )
             raise error from None
+        if message.pin:
+            await self.pin(message.chat_id, sent.message_id)
         return Delivery(channel_message_id=str(sent.message_id))
+
+    async def pin(self, chat_id: str, message_id: int) -> bool:
+        """Pin a message without notifying everyone. Best effort: False when refused (the
+        bot is no admin with "pin messages") or unreachable; the message itself was sent."""
+        try:
+            return await self.bot.pin_chat_message(
+                chat_id=_chat_id(chat_id), message_id=message_id, disable_notification=True
+            )
+        except (AiogramError, *_UNAVAILABLE) as exc:
+            log.info("telegram_pin_failed", reason=self._redact(str(exc)))
+            return False
+
+    async def create_topic(self, chat_id: str, name: str) -> int:
+        """createForumTopic in the admin supergroup; returns its ``message_thread_id``.
+        Raises ``ChannelRejected`` (not a forum, no right to manage topics) or
+        ``ChannelUnavailable`` / ``ChannelRateLimited``."""
+        try:
+            topic = await self.bot.create_forum_topic(chat_id=_chat_id(chat_id), name=name[:128])
+        except (AiogramError, *_UNAVAILABLE) as exc:
+            raise self._channel_error(exc) from None
+        return topic.message_thread_id
 
     async def typing(self, chat_id: str) -> None:
         """Show "печатает…" for about 5 s. Best effort: never raises."""

@@ -1,11 +1,12 @@
-"""Impulse CRM connection settings (``IMPULSE_*`` environment variables, DESIGN §11)."""
+"""Impulse CRM connection settings. Built by the composition root from ``Settings`` (the one
+class that reads the ``IMPULSE_*`` environment variables, DESIGN §11); not read from the
+environment here."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 AuthScheme = Literal["key_colon", "colon_key", "raw"]
 
@@ -13,14 +14,14 @@ AuthScheme = Literal["key_colon", "colon_key", "raw"]
 EMBEDDED_BASE_URL = "http://impulse-emulator"
 
 
-class ImpulseSettings(BaseSettings):
+class ImpulseSettings(BaseModel):
     """Where Impulse is and how to talk to it.
 
     ``base_url`` unset means the in-process emulator (the caller passes an ASGI transport);
     requests then go to ``EMBEDDED_BASE_URL``.
     """
 
-    model_config = SettingsConfigDict(env_prefix="IMPULSE_", extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     base_url: str | None = None
     api_path: str = "/api/public"

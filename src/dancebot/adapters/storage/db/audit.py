@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dancebot.adapters.metrics import BOOKINGS
 from dancebot.adapters.storage.db.models import (
     Base,
     BookingAttemptRow,
@@ -85,6 +86,7 @@ class SqlAuditLog:
         await self._write(row, trace_id=record.trace_id)
 
     async def record_booking_attempt(self, record: BookingAttemptRecord) -> None:
+        BOOKINGS.labels(record.outcome).inc()
         row = BookingAttemptRow(
             trace_id=record.trace_id,
             channel=str(record.channel),
