@@ -4,7 +4,8 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
-.PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression clean bench bench-quick chaos fuzz
+.PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression \
+	deploy-check clean bench bench-quick chaos fuzz
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -39,6 +40,10 @@ nlu-eval: install
 
 prompt-regression: install
 	$(UV) run python -m tests.prompt_regression.runner --llm fake
+
+# the container files without Docker (part of `make test` too): compose schema, CLI, env, hadolint
+deploy-check: install
+	$(UV) run pytest -q tests/unit/deploy
 
 test: install services lint typecheck
 	$(UV) run pytest -q

@@ -17,12 +17,22 @@ from dancebot.dialogue import admin_texts as A
 from dancebot.dialogue import replies as R
 from dancebot.dialogue.context import TurnContext
 from dancebot.dialogue.replies import Reply, lesson_line
+from dancebot.domain.booking import booking_fingerprint
 from dancebot.domain.crm import Lesson, LessonRef
-from dancebot.domain.errors import AlreadyBooked, CrmError, CrmRefusal, CrmUnavailable
+from dancebot.domain.errors import (
+    AlreadyBooked,
+    CrmError,
+    CrmRefusal,
+    CrmUnavailable,
+    LessonFull,
+    LessonInPast,
+    NotFound,
+)
 from dancebot.domain.messages import OutboundMessage, new_trace_id
 from dancebot.domain.privacy import mask_phone
 from dancebot.domain.session import Session
 from dancebot.nlu.phone import display_phone
+from dancebot.ports.audit import AuditLog, BookingAttemptRecord
 from dancebot.ports.channels import ReminderRequest, ReminderScheduler
 from dancebot.ports.clock import Clock
 from dancebot.ports.crm import CRM
@@ -141,9 +151,11 @@ class FallbackRetrier:
         reminders: ReminderScheduler,
         address: str,
         pass_lock_seconds: float = PASS_LOCK_SECONDS,
+        audit: AuditLog | None = None,
     ) -> None:
         self._pass_lock_seconds = pass_lock_seconds
         self._queue = queue
+        self._audit = audit  # the retried attempt is a booking attempt like any other
         self._crm = crm
         self._clock = clock
         self._outbox = outbox
@@ -201,6 +213,7 @@ class FallbackRetrier:
         entry.status, entry.crm_booking_id, entry.last_attempt_at = "booked", booking_id, now
         if not await self._queue.update_if_pending(entry):
             return 0  # the admin closed it meanwhile (/done): they have told the client
+        await self._record(entry, "created" if booking_id else "already_booked", now, booking_id)
         await self._tell(entry, R.fallback_booked(entry.lesson_label, address=self._address).text)
         await self._admin.notify_admin(A.fallback_booked(entry.id))
         if booking_id is not None:
@@ -228,11 +241,34 @@ class FallbackRetrier:
         entry.status, entry.last_attempt_at, entry.last_error = "refused", now, type(exc).__name__
         if not await self._queue.update_if_pending(entry):
             return 0
+        await self._record(entry, _REFUSALS.get(type(exc), "refused"), now, None)
         await self._tell(entry, R.fallback_refused(entry.lesson_label).text)
         await self._admin.notify_admin(
             A.fallback_refused(entry.id, type(exc).__name__, entry.client_phone, entry.chat_id)
         )
         return 1
+
+    async def _record(
+        self, entry: FallbackEntry, outcome: str, now: datetime, booking_id: int | None
+    ) -> None:
+        if self._audit is None:
+            return
+        await self._audit.record_booking_attempt(
+            BookingAttemptRecord(
+                trace_id=entry.trace_id or new_trace_id(),
+                channel=entry.channel,
+                chat_id=entry.chat_id,
+                fingerprint=booking_fingerprint(
+                    entry.client_phone, entry.schedule_id, entry.lesson_date
+                ),
+                schedule_id=entry.schedule_id,
+                lesson_date=entry.lesson_date,
+                client_phone_masked=mask_phone(entry.client_phone),
+                outcome=outcome,
+                at=now,
+                crm_booking_id=booking_id,
+            )
+        )
 
     async def _client_id(self, entry: FallbackEntry) -> int:
         name = entry.attendee_name or entry.client_name
@@ -272,6 +308,13 @@ class FallbackRetrier:
                 channel=entry.channel, chat_id=entry.chat_id, text=text, trace_id=new_trace_id()
             )
         )
+
+
+_REFUSALS: dict[type[CrmError], str] = {
+    LessonFull: "full",
+    LessonInPast: "in_past",
+    NotFound: "not_found",
+}
 
 
 def _due(entry: FallbackEntry) -> datetime:

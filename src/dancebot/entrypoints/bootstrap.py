@@ -231,6 +231,7 @@ async def build_services(
                 admin=admin,
                 reminders=reminders,
                 address=kb.studio.address,
+                audit=audit,
             ),
             retention=Retention(
                 make_sessionmaker(db),

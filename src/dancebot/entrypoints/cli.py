@@ -26,7 +26,9 @@ from dancebot.entrypoints.settings import Settings
 from dancebot.evaluation.cli import eval_command
 from dancebot.evaluation.nlu_eval import nlu_eval_command
 from dancebot.kb.loader import KnowledgeBaseError, validate_kb_file
+from dancebot.ops.cli import register as register_ops_commands
 from dancebot.ports.clock import Clock
+from dancebot.reporting.cli import report_command
 
 app = typer.Typer(help="DanceBot: the dance studio's chat assistant.", no_args_is_help=True)
 kb_app = typer.Typer(help="Knowledge-base tools.", no_args_is_help=True)
@@ -221,6 +223,7 @@ def emulator(
 
 app.command("eval")(eval_command)
 app.command("nlu-eval")(nlu_eval_command)
+app.command("report")(report_command)
 
 
 @app.command()
@@ -248,7 +251,11 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    check: Annotated[
+        bool, typer.Option("--check", help="exit 0 if a worker is running (its heartbeat), else 1")
+    ] = False,
+) -> None:
     """Run the worker: outbound delivery with rate limits, retries and the dead-letter table;
     reminders, FSM timeouts and session recovery every few seconds."""
     from dancebot.entrypoints.channels import ConfigurationError
@@ -256,6 +263,12 @@ def worker() -> None:
     from dancebot.entrypoints.worker_process import worker_for
 
     settings = Settings()
+    if check:
+        from dancebot.ops.worker_health import worker_health
+
+        healthy, detail = worker_health(settings)
+        typer.echo(("healthy: " if healthy else "unhealthy: ") + detail)
+        raise typer.Exit(0 if healthy else 1)
     configure_logging(fmt=settings.log_format, level=settings.log_level)
     try:
         settings_dict = worker_for(settings)
@@ -263,6 +276,9 @@ def worker() -> None:
         err.print(f"[red]Not starting:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     run_resilient_worker(settings_dict)
+
+
+register_ops_commands(app)
 
 
 def main() -> None:

@@ -16,7 +16,10 @@ class ConfigurationError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # an empty value ("TELEGRAM_BOT_TOKEN=" as in .env.example) means unset
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     dancebot_env: Literal["production", "development", "test"] = "development"
     test_mode: bool = False
@@ -93,6 +96,11 @@ class Settings(BaseSettings):
 
     # one HTTP send to a channel, end to end; the worker's job timeout follows from it
     outbound_send_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # the KPI summary to the admin chat once a week (studio time), from the worker
+    weekly_report_enabled: bool = False
+    weekly_report_weekday: int = Field(default=1, ge=1, le=7)  # 1 = Monday … 7 = Sunday
+    weekly_report_hour: int = Field(default=10, ge=0, le=23)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"

@@ -25,7 +25,10 @@ from dancebot.entrypoints.observability import WorkerHealth, serve_worker_endpoi
 from dancebot.entrypoints.settings import Settings, check_settings
 from dancebot.entrypoints.stack import open_service_stack
 from dancebot.entrypoints.worker import worker_settings
+from dancebot.ops.worker_health import WORKER_HEALTH_EVERY_SECONDS
 from dancebot.ports.clock import Clock
+from dancebot.ports.outbox import AdminNotifier
+from dancebot.reporting.weekly import WeeklySummary
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +37,7 @@ DUE_EVERY_SECONDS = 5  # reminders land within seconds of their time (contract: 
 
 class _Held:
     services: Services | None = None
+    weekly: WeeklySummary | None = None
 
 
 def worker_for(
@@ -59,6 +63,7 @@ def worker_for(
         ):
             services, channels, admin = stack.services, stack.channels, stack.admin
             held.services = health.services = services
+            held.weekly = _weekly(settings, services, admin, clock=clock, keys=keys)
             log.info("worker_started", channels=sorted(c.value for c in channels.senders))
             yield WorkerDeps.create(
                 senders=channels.senders,
@@ -72,12 +77,14 @@ def worker_for(
             held.services = health.services = None
 
     async def run_due_work(ctx: dict[str, Any]) -> int:
-        services = held.services
-        done = await services.run_due(clock.now()) if services is not None else 0
+        services, weekly = held.services, held.weekly
+        done = 0
+        if services is not None and weekly is not None:
+            done = await services.run_due(clock.now()) + await weekly.run_due(clock.now())
         health.ticked()
         return done
 
-    return worker_settings(
+    arq_settings = worker_settings(
         build,
         keys=keys,
         redis_settings=_arq_redis(settings),
@@ -92,6 +99,10 @@ def worker_for(
             )
         ],
     )
+    # the heartbeat `dancebot worker --check` reads (docker-compose.yml's worker probe)
+    arq_settings["health_check_interval"] = WORKER_HEALTH_EVERY_SECONDS
+    arq_settings["health_check_key"] = keys.worker_health()
+    return arq_settings
 
 
 def _arq_redis(settings: Settings) -> RedisSettings:
@@ -99,3 +110,20 @@ def _arq_redis(settings: Settings) -> RedisSettings:
     assert settings.redis_url is not None
     base = RedisSettings.from_dsn(settings.redis_url)
     return replace(base, conn_timeout=max(1, int(settings.redis_socket_timeout_seconds)))
+
+
+def _weekly(
+    settings: Settings, services: Services, admin: AdminNotifier, *, clock: Clock, keys: RedisKeys
+) -> WeeklySummary:
+    """The weekly KPI summary to the admin chat (WEEKLY_REPORT_ENABLED, off by default)."""
+    return WeeklySummary(
+        make_sessionmaker(services.db),
+        admin=admin,
+        redis=services.redis,
+        keys=keys,
+        clock=clock,
+        tz=services.kb.tz,
+        weekday=settings.weekly_report_weekday,
+        hour=settings.weekly_report_hour,
+        enabled=settings.weekly_report_enabled,
+    )

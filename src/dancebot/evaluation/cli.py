@@ -67,6 +67,14 @@ def eval_command(
         float | None,
         typer.Option("--threshold", min=0.0, max=1.0, help="exit 0 when this share passes"),
     ] = None,
+    keep_database: Annotated[
+        str | None,
+        typer.Option(
+            "--keep-database",
+            help="write the scenarios' audit rows to this database URL and keep them "
+            "(for `dancebot report`), instead of a throwaway SQLite file per scenario",
+        ),
+    ] = None,
 ) -> None:
     """Run conversation scenarios (SCENARIOS.md) through the real pipeline on a virtual clock;
     the last line printed is `N passed, M failed`."""
@@ -94,6 +102,7 @@ def eval_command(
                 on_outcome=lambda o: print_outcome(err, o),
                 llm=setup,
                 rejections=rejections,
+                keep_database=keep_database,
             )
 
     outcomes = asyncio.run(run())

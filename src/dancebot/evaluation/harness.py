@@ -95,26 +95,40 @@ class ScenarioBot:
 class Workspace:
     """One eval run's temp folder: the template database and a folder per scenario."""
 
-    def __init__(self, files: BotFiles, root: Path, llm: LlmSetup | None = None) -> None:
+    def __init__(
+        self,
+        files: BotFiles,
+        root: Path,
+        llm: LlmSetup | None = None,
+        *,
+        database_url: str | None = None,
+    ) -> None:
         self.files = files
         self.llm = llm or LlmSetup()
         self.rejections: Counter[str] = Counter()  # the policy enforcer's, by rule
         self._root = root
+        self._database_url = database_url  # set: every scenario writes its audit rows there
         self._template = root / "template" / DEFAULT_SQLITE_NAME
         self._seed_json = root / "seed.json"
         self._count = 0
 
     @classmethod
     @asynccontextmanager
-    async def open(cls, files: BotFiles, llm: LlmSetup | None = None) -> AsyncIterator[Workspace]:
+    async def open(
+        cls, files: BotFiles, llm: LlmSetup | None = None, *, keep_database: str | None = None
+    ) -> AsyncIterator[Workspace]:
         """Create the folder, migrate the template and convert the seed; everything is
-        removed afterwards. Raises ``SeedError`` for an invalid seed."""
+        removed afterwards. Raises ``SeedError`` for an invalid seed.
+
+        ``keep_database``: a database URL every scenario writes its audit rows to (migrated
+        here, kept afterwards: ``dancebot report`` reads it) instead of a throwaway copy."""
         with tempfile.TemporaryDirectory(prefix="dancebot-eval-") as root:
-            workspace = cls(files, Path(root), llm)
+            url = None if keep_database is None else database_url(keep_database, var_dir=Path(root))
+            workspace = cls(files, Path(root), llm, database_url=url)
             seed = load_seed(files.seed_path)
             document = seed_document(seed.timezone, seed.records)
             workspace._seed_json.write_text(json.dumps(document), encoding="utf-8")
-            await upgrade_database(database_url(None, var_dir=workspace._template.parent))
+            await upgrade_database(url or database_url(None, var_dir=workspace._template.parent))
             yield workspace
 
     @asynccontextmanager
@@ -124,7 +138,8 @@ class Workspace:
         self._count += 1
         var_dir = self._root / f"scenario-{self._count}"
         var_dir.mkdir()
-        shutil.copyfile(self._template, var_dir / DEFAULT_SQLITE_NAME)
+        if self._database_url is None:
+            shutil.copyfile(self._template, var_dir / DEFAULT_SQLITE_NAME)
         clock = VirtualClock(scenario.now)
         recorder = Recorder(clock)
         try:
@@ -161,7 +176,7 @@ class Workspace:
             impulse_base_url=None,
             impulse_timeout_seconds=CRM_TIMEOUT_SECONDS,
             redis_url=None,
-            database_url=None,
+            database_url=self._database_url,
             DANCEBOT_VAR_DIR=var_dir,
             **self.llm.settings,
         )

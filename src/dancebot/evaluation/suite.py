@@ -20,15 +20,17 @@ async def run_suite(
     on_outcome: Callable[[ScenarioOutcome], None] | None = None,
     llm: LlmSetup | None = None,
     rejections: Counter[str] | None = None,
+    keep_database: str | None = None,
 ) -> list[ScenarioOutcome]:
     """Load and run everything under ``paths`` (files that do not load fail, the rest still
     run); ``on_outcome`` hears about each scenario as soon as it is done. ``llm`` says which
     LLM the bots use (none by default); the policy enforcer's rejections are added to
-    ``rejections``."""
+    ``rejections``. ``keep_database``: write every scenario's audit rows to this database URL
+    and keep them."""
     if runs < 1:
         raise ValueError("runs must be at least 1")
     outcomes: list[ScenarioOutcome] = []
-    async with Workspace.open(files, llm) as workspace:
+    async with Workspace.open(files, llm, keep_database=keep_database) as workspace:
         for item in load_all(paths):
             if isinstance(item, LoadProblem):
                 outcome = ScenarioOutcome(item.scenario_id, item.path, load_problem=item.message)

@@ -112,6 +112,14 @@ class RedisKeys:
         """The wake list of an arq queue (the worker knows only its queue's name)."""
         return f"{queue_name}:wake"
 
+    def weekly_report_sent(self, week: str) -> str:
+        """Claimed by the worker that sends the weekly KPI summary for ``week`` (once)."""
+        return self._key("report", "weekly", week)
+
+    def worker_health(self) -> str:
+        """The worker's heartbeat (arq's health-check key, written from its main loop)."""
+        return self._key("arq", "queue", "health-check")
+
     def outbound_sent(self, message_id: str) -> str:
         """Set once the channel accepted the message: a retried job then sends nothing."""
         return self._key("outbound", "sent", message_id)
