@@ -26,6 +26,7 @@ from arq.cron import CronJob
 from arq.worker import Function, Worker, func, get_kwargs
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 from dancebot.adapters.queue.jobs import DEPS, OUTBOX, WorkerDeps, send_outbound
 from dancebot.adapters.queue.outbox import SEND_OUTBOUND, ArqOutbox
@@ -193,6 +194,14 @@ class ResilientWorker(Worker):
                 self.job_counter -= 1
                 self.sem.release()
                 raise
+            except WatchError as exc:
+                # redis-py reports a connection lost while a key is WATCHed as a WatchError
+                # (arq catches WatchError only around EXEC): that is Redis going away too
+                if "ConnectionError" not in str(exc):
+                    raise
+                self.job_counter -= 1
+                self.sem.release()
+                raise RedisConnectionError(str(exc)) from exc
 
 
 def run_resilient_worker(settings: dict[str, Any]) -> ResilientWorker:
