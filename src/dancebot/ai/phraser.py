@@ -59,7 +59,7 @@ class LlmPhraser:
         """``text`` in the studio's tone, checked by the policy enforcer, or None."""
         limit = MAX_LENGTH.get(session.channel.value, DEFAULT_LIMIT)
         agent = Agent(output_type=str, instructions=rephrase_instructions(kb, limit=limit))
-        grounding = grounding_for(kb, session, source=text, allowed_times=allowed_times)
+        grounding = grounding_for(kb, session, source=text, allowed_times=allowed_times, keep=text)
         return await self._phrase(agent, rephrase_prompt(text), grounding, "rephrase", trace_id)
 
     async def answer(

@@ -47,6 +47,7 @@ from dancebot.ai.policy.text_facts import (
 
 RULES = (
     "empty",
+    "dropped_fact",
     "length",
     "emoji",
     "questions",
@@ -104,6 +105,7 @@ class Grounding:
     known_names: frozenset[str] = frozenset()
     teacher_names: frozenset[str] = frozenset()
     max_emoji: int = MAX_EMOJI
+    keep: str | None = None  # a rewrite must keep this text's facts (its numbers, names, question)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +119,35 @@ def check_reply(candidate: str, grounding: Grounding) -> list[Rejection]:
     if not candidate.strip():
         return [Rejection("empty", "the candidate is blank")]
     found = _form(candidate, grounding)
+    found += _kept(candidate, grounding)
     found += _money_and_time(candidate, grounding)
     found += _names(candidate, grounding)
     found += _claims(candidate, grounding)
     return found
+
+
+_DIGITS = re.compile(r"\d+")
+KEEP_SHARE = 0.4  # a rewrite keeps at least this share of the original's content words
+_PROPER = re.compile(r"(?<=[\w,;:] )[A-ZА-ЯЁ][\w-]+")
+
+
+def _kept(text: str, grounding: Grounding) -> list[Rejection]:
+    """A rewrite says everything the code-built text said: every number (times, dates,
+    prices, the address), every name written mid-sentence, and its question, if it asked."""
+    if grounding.keep is None:
+        return []
+    original = grounding.keep
+    missing = [d for d in _DIGITS.findall(original) if d not in _DIGITS.findall(text)]
+    stems = {_stem(w) for w in _words(text)}
+    missing += [w for w in _PROPER.findall(original) if _stem(w) not in stems]
+    if "?" in original and "?" not in text:
+        missing.append("?")
+    meant = {_stem(w) for w in re.findall(r"\w{4,}", original) if not w.isdigit()}
+    if meant and len(meant & stems) < KEEP_SHARE * len(meant):
+        missing.append(f"{len(meant & stems)}/{len(meant)} words")
+    if missing:
+        return [Rejection("dropped_fact", ", ".join(missing[:5]))]
+    return []
 
 
 def _form(text: str, grounding: Grounding) -> list[Rejection]:

@@ -15,6 +15,7 @@ def grounding_for(
     *,
     source: str,
     allowed_times: Iterable[str] = (),
+    keep: str | None = None,
 ) -> Grounding:
     """What a reply to ``session``'s client may rest on: ``source`` (the code-built text or
     the snippets), the KB's prices, names and teachers, and ``allowed_times``."""
@@ -31,4 +32,5 @@ def grounding_for(
         known_names=frozenset(names),
         teacher_names=frozenset(t.name for t in kb.teachers),
         max_emoji=kb.tone.emoji,
+        keep=keep,
     )
