@@ -102,7 +102,7 @@ def context_block(session: Session, *, today: date, summary: str, text: str) -> 
             "attendee_name": slots.attendee_name,
             "reschedule": slots.reschedule,
         },
-        "offered": [o.label for o in slots.offered],
+        "offered": [o.label for o in slots.offered] or [b.label for b in slots.bookings],
         "bookings": [b.label for b in slots.bookings],
         "earlier_summary": summary or None,
         "recent_turns": [_turn(t) for t in recent_turns(session.history, text)],

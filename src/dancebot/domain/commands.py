@@ -65,7 +65,7 @@ class BookingRef(_Model):
     def is_empty(self) -> bool:
         return (
             self.service_id is None
-            and (self.when is None or self.when.is_empty)
+            and (self.when is None or (self.when.is_empty and not self.when.text))
             and self.ordinal is None
             and not self.latest_made
             and not self.every

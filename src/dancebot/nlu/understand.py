@@ -373,11 +373,14 @@ def _day_words(text: str) -> set[str]:
     return {w for w in words if not parse_when(w, today=date(2000, 1, 3)).is_empty}
 
 
-def _spec(when: When) -> WhenSpec | None:
+def _spec(when: When, text: str | None = None) -> WhenSpec | None:
+    """The command's ``WhenSpec``; ``text`` is the words it was read from (an LLM's commands
+    carry only those, and the manager resolves them the same way)."""
     if when.is_empty:
         return None
     habit = bool(when.weekdays)  # "по средам": a series, not its first date
     return WhenSpec(
+        text=text,
         day=None if habit else when.day,
         days=() if habit else when.days,
         at=when.at,
@@ -574,7 +577,7 @@ def _clause_commands(
     """The request one clause makes, if any."""
     cues = clause.cues
     service = clause.services[0] if clause.services else None
-    when = _spec(clause.when)
+    when = _spec(clause.when, clause.folded)
     change = _change(clause, ctx)
     if change is not None:
         return [change]
@@ -759,12 +762,14 @@ def _meaningful(folded: str) -> bool:
     return len(re.findall(r"[а-яa-z]{3,}", rest)) >= 1
 
 
-def _ref(clause: _Clause, ctx: _Context, *, when: When | None) -> BookingRef:
+def _ref(
+    clause: _Clause, ctx: _Context, *, when: When | None, words: str | None = None
+) -> BookingRef:
     folded = clause.folded
     ordinal = references.ordinal(folded, bare_numbers=False)
     if references.latest_made(folded):
         ordinal = None
-    spec = _spec(when) if when is not None else None
+    spec = _spec(when, words) if when is not None else None
     adjective = _adjective_day(folded, ctx.today)
     if adjective is not None and (spec is None or spec.day is None):
         spec = WhenSpec(day=adjective)
@@ -792,7 +797,7 @@ def _cancel(clause: _Clause, ctx: _Context) -> Command | None:
     booking named drops the draft (None: the flow commands carry the Decline)."""
     if ctx.in_booking and Cue.MINE not in clause.cues and not clause.services:
         return Decline()  # "не смогу в субботу": that day is out, nothing booked yet
-    return CancelBooking(ref=_ref(clause, ctx, when=clause.when))
+    return CancelBooking(ref=_ref(clause, ctx, when=clause.when, words=clause.folded))
 
 
 def _reschedule(clause: _Clause, ctx: _Context) -> Command:
@@ -800,19 +805,23 @@ def _reschedule(clause: _Clause, ctx: _Context) -> Command:
     new day Tuesday; "перенесите на пятницу": the new day only."""
     src_when: When | None = None
     dst_when: When | None = None
+    src_words: str | None = None
+    dst_words: str | None = clause.folded
     if m := _MOVE_FROM_TO.search(clause.folded):
-        src_when = parse_when(m["src"], today=ctx.today)
-        dst_when = parse_when(m["dst"], today=ctx.today)
+        src_words, dst_words = m["src"], m["dst"]
+        src_when = parse_when(src_words, today=ctx.today)
+        dst_when = parse_when(dst_words, today=ctx.today)
     elif m := _MOVE_TO.search(clause.folded):
-        dst_when = parse_when(m["dst"], today=ctx.today)
-        before = clause.folded[: m.start()]
-        src_when = parse_when(before, today=ctx.today)
+        src_words, dst_words = clause.folded[: m.start()], m["dst"]
+        dst_when = parse_when(dst_words, today=ctx.today)
+        src_when = parse_when(src_words, today=ctx.today)
     else:
         dst_when = clause.when
     if dst_when is not None and dst_when.is_empty:
         dst_when = None
     return Reschedule(
-        ref=_ref(clause, ctx, when=src_when), to=_spec(dst_when) if dst_when else None
+        ref=_ref(clause, ctx, when=src_when, words=src_words),
+        to=_spec(dst_when, dst_words) if dst_when else None,
     )
 
 
