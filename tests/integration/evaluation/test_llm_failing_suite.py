@@ -49,7 +49,8 @@ async def test_a_failing_llm_costs_nothing_but_the_llm(failure: Failure) -> None
     fake = FakeLLM()
     fake.fail(failure)
     async with serve_fake_llm(fake, kb=load_kb(SAMPLE.kb_path)) as url:
-        setup = LlmSetup(settings=fake_settings(url, llm_timeout_seconds=0.5), fake=fake)
+        wait = 0.5 if failure is Failure.TIMEOUT else 30.0  # only the held requests time out
+        setup = LlmSetup(settings=fake_settings(url, llm_timeout_seconds=wait), fake=fake)
         outcomes = await run_suite(SUITE, SAMPLE, llm=setup)
     assert len(outcomes) == len(SUITE)
     failed = {o.scenario_id: o.failures for o in outcomes if not o.passed}
