@@ -22,6 +22,7 @@ from dancebot.domain.budget import (
     BudgetUsage,
     breaches,
 )
+from dancebot.ports.audit import AuditLog, ErrorRecord
 from dancebot.ports.clock import Clock
 from dancebot.ports.outbox import AdminNotifier
 
@@ -71,11 +72,13 @@ class BudgetGuard:
         limits: BudgetLimits,
         clock: Clock,
         admin: AdminNotifier,
+        audit: AuditLog | None = None,
     ) -> None:
         self._counters = counters
         self.limits = limits
         self._clock = clock
         self._admin = admin
+        self._audit = audit  # each breach is an `errors` row: the KPI report counts them
 
     async def admit(self) -> Breach | None:
         """None when a call may go out; else the breach that stops it (the admin is told
@@ -116,6 +119,15 @@ class BudgetGuard:
                 )
                 try:
                     await self._admin.notify_admin(breach_alert_text(breach))
+                    if self._audit is not None:
+                        await self._audit.record_error(
+                            ErrorRecord(
+                                component="budget_guard",
+                                error_type=breach.counter,
+                                message=f"{breach.used} > {breach.limit}",
+                                at=now,
+                            )
+                        )
                 except Exception as exc:  # the guard still holds; the alert is only lost
                     log.error("llm_budget_alert_failed", error=type(exc).__name__)
         return found[0] if found else None

@@ -89,6 +89,7 @@ def build_ai_layer(
         limits=budget_limits(settings),
         clock=clock,
         admin=admin,
+        audit=audit,
     )
     gateway = LlmGateway(
         build_chain(specs),

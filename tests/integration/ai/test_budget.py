@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.integration.ai.conftest import TODAY, AdminChat, MakeAi
 
 from dancebot.adapters.clock import VirtualClock
@@ -33,6 +35,7 @@ async def test_each_limit_stops_the_llm_until_its_window_passes(
     session: Session,
     clock: VirtualClock,
     admin: AdminChat,
+    db: AsyncEngine,
 ) -> None:
     overrides, calls, window = LIMITS[counter]
     ai = make_ai(**overrides)
@@ -47,6 +50,13 @@ async def test_each_limit_stops_the_llm_until_its_window_passes(
     assert status.breach is not None and status.breach.counter == counter
     assert await ai.budget.llm_down()
     assert len(admin.sent) == 1 and "Лимит LLM исчерпан" in admin.sent[0]
+    async with db.connect() as conn:  # the KPI report counts breaches from `errors`
+        rows = (
+            await conn.execute(
+                text("SELECT error_type FROM errors WHERE component = 'budget_guard'")
+            )
+        ).all()
+    assert [r[0] for r in rows] == [counter]
     # while breached: no request reaches the provider, and no second alert
     fake.fail(None)
     for _ in range(3):
