@@ -139,7 +139,9 @@ def _kept(text: str, grounding: Grounding) -> list[Rejection]:
     original = grounding.keep
     missing = [d for d in _DIGITS.findall(original) if d not in _DIGITS.findall(text)]
     stems = {_stem(w) for w in _words(text)}
-    missing += [w for w in _PROPER.findall(original) if _stem(w) not in stems]
+    missing += [
+        w for w in _PROPER.findall(original) if any(_stem(p) not in stems for p in _words(w))
+    ]
     if "?" in original and "?" not in text:
         missing.append("?")
     meant = {_stem(w) for w in re.findall(r"\w{4,}", original) if not w.isdigit()}
