@@ -10,7 +10,6 @@ from dancebot.domain.messages import UnifiedMessage
 from dancebot.domain.session import Session
 from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
-from dancebot.nlu.services import ServiceMatcher
 from dancebot.nlu.temporal import When, parse_when
 from dancebot.ports.audit import AuditLog
 from dancebot.ports.channels import ReminderScheduler
@@ -33,7 +32,6 @@ class Deps:
     idempotency: IdempotencyGuard
     audit: AuditLog
     admin: AdminNotifier
-    matcher: ServiceMatcher
     faq: FaqIndex
     reminders: ReminderScheduler
     fallback: FallbackQueue

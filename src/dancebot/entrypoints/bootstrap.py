@@ -51,7 +51,6 @@ from dancebot.entrypoints.settings import Settings
 from dancebot.kb.loader import load_kb
 from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
-from dancebot.nlu.services import ServiceMatcher
 from dancebot.ports.clock import Clock
 from dancebot.ports.outbox import AdminDesk, AdminNotifier, Outbox
 
@@ -167,7 +166,6 @@ async def build_services(
         idempotency=RedisIdempotencyGuard(redis, keys=keys),
         audit=audit,
         admin=admin,
-        matcher=ServiceMatcher(kb.services),
         faq=FaqIndex(kb),
         reminders=reminders,
         fallback=fallback,
