@@ -464,9 +464,15 @@ async def _crm_client_id(ctx: TurnContext, *, phone: str, name: str) -> int:
         client = await crm.find_client(phone, name=attendee)
         client = client or await crm.create_client(name=attendee, phone=phone)
         return client.id
-    client = await crm.find_client(phone, name=name) or await crm.find_client(phone)
-    client = client or await crm.create_client(name=name, phone=phone)
-    return client.id
+    # the record of that name on the phone, else any record on it, else a new one; the
+    # first record on the phone is that name's too when the names agree (one read, not two)
+    anyone = await crm.find_client(phone)
+    if anyone is None:
+        return (await crm.create_client(name=name, phone=phone)).id
+    if anyone.name.casefold() == name.casefold():
+        return anyone.id
+    client = await crm.find_client(phone, name=name)
+    return (client or anyone).id
 
 
 _OUTCOMES: dict[type[CrmError], str] = {

@@ -53,8 +53,13 @@ class ConversationEngine:
             session = await deps.sessions.load(message.channel, message.chat_id)
             session = session or Session.start(message.channel, message.chat_id, now=now)
             state_before = session.state
-            await self._audit(
-                message, "in", message.text or f"<{message.message_type.value}>", session
+            # the inbound row is written while the turn runs, and awaited with the replies'
+            inbound = asyncio.ensure_future(
+                deps.audit.record_message(
+                    self._record(
+                        message, "in", message.text or f"<{message.message_type.value}>", session
+                    )
+                )
             )
             replies = [
                 part
@@ -85,7 +90,13 @@ class ConversationEngine:
             for out in outbound:
                 await self._outbox.put(out)
             await deps.sessions.save(session)
-            await asyncio.gather(*(self._audit(message, "out", o.text, session) for o in outbound))
+            await asyncio.gather(
+                inbound,
+                *(
+                    deps.audit.record_message(self._record(message, "out", o.text, session))
+                    for o in outbound
+                ),
+            )
             return outbound
 
     async def _replies(self, message: UnifiedMessage, session: Session) -> list[Reply]:
@@ -126,19 +137,17 @@ class ConversationEngine:
             out.append(Reply(text, reply.buttons) if text else reply)
         return out
 
-    async def _audit(
+    def _record(
         self, message: UnifiedMessage, direction: str, text: str, session: Session
-    ) -> None:
-        await self._deps.audit.record_message(
-            MessageRecord(
-                trace_id=message.trace_id,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                direction=direction,
-                text=text,
-                at=self._deps.clock.now(),
-                message_id=message.message_id if direction == "in" else None,
-                message_type=message.message_type.value if direction == "in" else "text",
-                state=session.state.value,
-            )
+    ) -> MessageRecord:
+        return MessageRecord(
+            trace_id=message.trace_id,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            direction=direction,
+            text=text,
+            at=self._deps.clock.now(),
+            message_id=message.message_id if direction == "in" else None,
+            message_type=message.message_type.value if direction == "in" else "text",
+            state=session.state.value,
         )

@@ -86,9 +86,10 @@ class ServiceMatcher:
 
     def _candidates(self, message: list[str]) -> Iterator[ServiceMatch]:
         forms = [lemmas(word) for word in message]
+        windows = _windows(message)
         for alias in self._aliases:
             yield from _phrase_matches(alias, message, forms)
-            yield from _joined_matches(alias, message)
+            yield from _joined_matches(alias, windows)
 
 
 def match_service(text: str, services: Sequence[Service]) -> ServiceMatch | None:
@@ -123,17 +124,26 @@ def _phrase_matches(
             yield ServiceMatch(alias.service, EXACT if exact else INFLECTED, alias.text, start)
 
 
-def _joined_matches(alias: _Alias, message: list[str]) -> Iterator[ServiceMatch]:
-    """Words glued or split differently, a colloquial ending, a typo: "хип хопчик", "хилсы"."""
+def _windows(message: list[str]) -> list[tuple[int, str, bool]]:
+    """Up to ``_MAX_JOINED`` words in a row glued together: (first word, glued, whether the
+    last word is one the dictionary does not know) — computed once per message."""
+    windows: list[tuple[int, str, bool]] = []
     for start in range(len(message)):
         for size in range(1, min(_MAX_JOINED, len(message) - start) + 1):
             part = message[start : start + size]
-            glued = "".join(part).replace("-", "")
             # the changed ending is on the last word ("пол денса"); the rest glue exactly
-            unknown = not is_dictionary_word(part[-1])
-            score = _glued_score(alias.key, glued, unknown=unknown)
-            if score:
-                yield ServiceMatch(alias.service, score, alias.text, start)
+            windows.append(
+                (start, "".join(part).replace("-", ""), not is_dictionary_word(part[-1]))
+            )
+    return windows
+
+
+def _joined_matches(alias: _Alias, windows: list[tuple[int, str, bool]]) -> Iterator[ServiceMatch]:
+    """Words glued or split differently, a colloquial ending, a typo: "хип хопчик", "хилсы"."""
+    for start, glued, unknown in windows:
+        score = _glued_score(alias.key, glued, unknown=unknown)
+        if score:
+            yield ServiceMatch(alias.service, score, alias.text, start)
 
 
 def _glued_score(key: str, glued: str, *, unknown: bool) -> float:

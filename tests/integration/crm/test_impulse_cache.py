@@ -83,6 +83,24 @@ async def test_schedule_expires_after_15_virtual_minutes(
     assert crm_wire.count("schedule/list") == 2
 
 
+async def test_rules_rewritten_in_the_cache_are_read_again(
+    cached_client: ImpulseClient, cache: ScheduleCache, clock: VirtualClock
+) -> None:
+    """The client keeps the lessons it derived from the rules only while the cache holds the
+    very entry they came from: another process storing other rules is seen at once."""
+    first = await cached_client.get_schedule(**WEEK)
+    rules = await cache.get_rules(now=clock.now())
+    assert rules is not None and first
+
+    later = [{**r, "minutesBegin": r["minutesBegin"] + 15} for r in rules]
+    await cache.put_rules(later, now=clock.now())
+    second = await cached_client.get_schedule(**WEEK)
+
+    assert [lesson.start - timedelta(minutes=15) for lesson in second] == [
+        lesson.start for lesson in first
+    ]
+
+
 async def test_a_booking_invalidates_the_schedule(
     cached_client: ImpulseClient, crm_wire: Any
 ) -> None:

@@ -47,6 +47,17 @@ async def test_telegram_takes_thirty_chats_a_second(limits: ChannelRateLimits) -
     assert 0.0 < waits[30] <= 1.0
 
 
+async def test_a_full_channel_window_is_waited_for_when_allowed(
+    limits: ChannelRateLimits,
+) -> None:
+    assert [await limits.acquire(_to(f"chat-{n}")) for n in range(30)] == [0.0] * 30
+
+    # a chat that may not wait that long is told how long instead
+    assert 0.0 < await limits.acquire(_to("chat-30"), wait_for_channel=0.01) <= 1.0
+    # one that may wait two seconds: the window frees within one, so it goes
+    assert await limits.acquire(_to("chat-31"), wait_for_channel=2.0) == 0.0
+
+
 async def test_whatsapp_takes_eighty_a_second_and_has_no_chat_limit(
     limits: ChannelRateLimits,
 ) -> None:

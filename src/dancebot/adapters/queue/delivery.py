@@ -66,6 +66,9 @@ class RetryPolicy:
     rate_limited_default_wait: float = 5.0  # a 429 that did not say how long
     send_timeout: float = 30.0  # one HTTP send, end to end; the claim outlives it
     busy_wait: float = 1.0  # another worker holds the message's claim
+    # the channel's own rate window frees within this: the job waits for it (a burst leaves
+    # at the limit's pace) instead of being deferred and found again only on a later poll
+    pace_wait: float = 1.0
     error_wait: float = 30.0  # Redis or the database failed around the send
     max_job_tries: int = 500  # runs of one job, deferrals included; the last one gives up
 

@@ -144,7 +144,7 @@ async def deliver(
             deps, message, RetryIn(deps.policy.busy_wait, counted=False), job_try, outbox
         )
     try:
-        wait = await deps.rate_limits.acquire(message)
+        wait = await deps.rate_limits.acquire(message, wait_for_channel=deps.policy.pace_wait)
         if wait > 0:
             return await _retry(deps, message, RetryIn(wait, counted=False), job_try, outbox)
         return await _attempt(deps, message, job_try=job_try, outbox=outbox)

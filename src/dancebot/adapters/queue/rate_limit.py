@@ -17,6 +17,7 @@ The windows run on the wall clock of the worker process (``limits`` stamps entri
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -87,9 +88,14 @@ class ChannelRateLimits:
         """Windows in this process only: right for one process, wrong for several."""
         return cls(MemoryStorage(), limits=limits)
 
-    async def acquire(self, message: OutboundMessage) -> float:
+    async def acquire(self, message: OutboundMessage, *, wait_for_channel: float = 0.0) -> float:
         """0 when ``message`` may be sent now (its slots are taken), otherwise the seconds to
-        wait before asking again (nothing is taken then, except as described above)."""
+        wait before asking again (nothing is taken then, except as described above).
+
+        ``wait_for_channel``: when the chat may send but the channel's window is full and
+        frees within that many seconds, wait here for it (the chat's slot stays taken): a
+        burst then leaves at the channel's pace, not in waves of deferred retries.
+        """
         items = self._items.get(message.channel)
         if items is None:
             return 0.0
@@ -99,8 +105,13 @@ class ChannelRateLimits:
             if not await self._limiter.hit(chat_item, *chat):
                 return await self._wait(chat_item, chat)
         channel = (message.channel.value,)
-        if not await self._limiter.hit(channel_item, *channel):
-            return await self._wait(channel_item, channel)
+        waited = 0.0
+        while not await self._limiter.hit(channel_item, *channel):
+            wait = await self._wait(channel_item, channel)
+            if waited + wait > wait_for_channel:
+                return wait
+            await asyncio.sleep(wait)
+            waited += wait
         return 0.0
 
     async def _wait(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> float:

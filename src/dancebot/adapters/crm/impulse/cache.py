@@ -68,11 +68,26 @@ class ScheduleCache:
         self._op_timeout = op_timeout
         self._pause = pause
         self._resume_at = 0.0
+        # the last rules entry read, and what it decoded to: the same entry gives the same
+        # list object back, so a caller may keep what it derived from it (``is`` check)
+        self._rules_seen: tuple[Any, datetime, list[dict[str, Any]]] | None = None
 
     async def get_rules(self, *, now: datetime) -> list[dict[str, Any]] | None:
-        """The CRM's schedule rules as it sent them, if younger than the schedule TTL."""
-        items = await self._get(self._keys.crm_cache("rules"), ttl=self._schedule_ttl, now=now)
-        return None if items is None else [i for i in items if isinstance(i, dict)]
+        """The CRM's schedule rules as it sent them, if younger than the schedule TTL. While
+        the stored entry stays the same, every call returns the same list object."""
+        ok, raw = await self._run("get", lambda: self._redis.get(self._keys.crm_cache("rules")))
+        if not ok or raw is None:
+            return None
+        seen = self._rules_seen
+        if seen is not None and seen[0] == raw:
+            age = now - seen[1]
+            return seen[2] if timedelta(0) <= age < self._schedule_ttl else None
+        items = _fresh(raw, ttl=self._schedule_ttl, now=now)
+        if not isinstance(items, list):
+            return None
+        rules = [i for i in items if isinstance(i, dict)]
+        self._rules_seen = (raw, _fetched_at(raw), rules)
+        return rules
 
     async def put_rules(self, records: Sequence[dict[str, Any]], *, now: datetime) -> None:
         entry = _entry(list(records), now=now)
@@ -206,6 +221,11 @@ def _fresh(raw: Any, *, ttl: timedelta, now: datetime) -> Any:
     if age < timedelta(0) or age >= ttl:
         return None
     return value
+
+
+def _fetched_at(raw: Any) -> datetime:
+    """When an entry ``_fresh`` has just accepted was fetched."""
+    return datetime.fromisoformat(json.loads(raw)["fetched_at"])
 
 
 def _counts(value: Any) -> dict[int, int] | None:

@@ -44,6 +44,7 @@ _T = TypeVar("_T")
 
 _LIVE: Columns = {f.DELETED: False}
 _ACTIVE: Columns = {f.DELETED: False, f.ARCHIVED: False}
+_DAYS_KEPT = 400  # memoized days of lessons (a year and more): then start again
 
 
 class ImpulseClient:
@@ -67,6 +68,11 @@ class ImpulseClient:
         self._tz = tz
         self._now = now
         self._cache = cache
+        # derived from the last rules list read (kept while the cache returns that same
+        # object): the active rules parsed, and each day's lessons with no place taken
+        self._rules_from: object = None
+        self._rules: list[WireSchedule] = []
+        self._days: dict[date, list[Lesson]] = {}
 
     async def get_schedule(
         self,
@@ -203,16 +209,42 @@ class ImpulseClient:
     async def _fetch_schedule(
         self, date_from: date, date_to: date, style_id: int | None, group_id: int | None
     ) -> list[Lesson]:
-        rules = [
+        await self._active_rules()
+        wanted = [
             rule
-            for rule in await self._active_rules()
+            for rule in self._rules
             if (group_id is None or rule.group.id == group_id)
             and (style_id is None or (rule.group.style and rule.group.style.id == style_id))
         ]
-        if not rules:
+        if not wanted:
             return []
+        ids = {rule.id for rule in wanted}
         taken = await self._taken(date_from, date_to)
-        return expand_rules(rules, date_from=date_from, date_to=date_to, tz=self._tz, taken=taken)
+        lessons: list[Lesson] = []
+        day = date_from
+        while day <= date_to:
+            for lesson in self._day_lessons(day):
+                if lesson.schedule_id not in ids:
+                    continue
+                used = taken.get((lesson.schedule_id, day), 0)
+                lessons.append(
+                    lesson
+                    if used == 0
+                    else lesson.model_copy(update={"free_places": max(lesson.capacity - used, 0)})
+                )
+            day += timedelta(days=1)
+        return lessons
+
+    def _day_lessons(self, day: date) -> list[Lesson]:
+        """The lessons of every active rule on ``day``, no place taken, sorted (memoized for
+        the rules last read)."""
+        lessons = self._days.get(day)
+        if lessons is None:
+            if len(self._days) > _DAYS_KEPT:
+                self._days.clear()
+            lessons = expand_rules(self._rules, date_from=day, date_to=day, tz=self._tz, taken={})
+            self._days[day] = lessons
+        return lessons
 
     async def _active_rules(self) -> list[WireSchedule]:
         records = await self._cache.get_rules(now=self._now()) if self._cache else None
@@ -220,7 +252,11 @@ class ImpulseClient:
             records = await self._api.list_all(f.SCHEDULE, columns=_ACTIVE)
             if self._cache is not None:
                 await self._cache.put_rules(records, now=self._now())
-        return [rule for rule in parse_records(WireSchedule, records) if rule.active]
+        if records is not self._rules_from:
+            self._rules = [rule for rule in parse_records(WireSchedule, records) if rule.active]
+            self._rules_from = records
+            self._days = {}
+        return self._rules
 
     async def _taken(self, date_from: date, date_to: date) -> Counter[tuple[int, date]]:
         """Live reservations per ``(schedule id, date)`` in the date range: cached days from

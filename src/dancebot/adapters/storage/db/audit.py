@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dancebot.adapters.metrics import BOOKINGS
@@ -80,7 +81,8 @@ class SqlAuditLog:
         return self._failed_writes
 
     async def record_message(self, record: MessageRecord) -> None:
-        row = MessageRow(
+        row = _values(
+            MessageRow,
             trace_id=record.trace_id,
             channel=str(record.channel),
             chat_id=record.chat_id,
@@ -95,7 +97,8 @@ class SqlAuditLog:
 
     async def record_booking_attempt(self, record: BookingAttemptRecord) -> None:
         BOOKINGS.labels(record.outcome).inc()
-        row = BookingAttemptRow(
+        row = _values(
+            BookingAttemptRow,
             trace_id=record.trace_id,
             channel=str(record.channel),
             chat_id=record.chat_id,
@@ -112,7 +115,8 @@ class SqlAuditLog:
 
     async def record_tool_call(self, record: ToolCallRecord) -> None:
         arguments = mask_phones_in_value(dict(record.arguments))
-        row = ToolCallRow(
+        row = _values(
+            ToolCallRow,
             trace_id=record.trace_id,
             tool=record.tool,
             # Round trip through JSON so a date or Decimal becomes text instead of failing.
@@ -125,7 +129,8 @@ class SqlAuditLog:
         await self._write(row, trace_id=record.trace_id)
 
     async def record_llm_call(self, record: LlmCallRecord) -> None:
-        row = LlmCallRow(
+        row = _values(
+            LlmCallRow,
             trace_id=record.trace_id,
             provider=record.provider,
             model=record.model,
@@ -139,7 +144,8 @@ class SqlAuditLog:
         await self._write(row, trace_id=record.trace_id)
 
     async def record_error(self, record: ErrorRecord) -> None:
-        row = ErrorRow(
+        row = _values(
+            ErrorRow,
             trace_id=record.trace_id,
             component=record.component,
             error_type=record.error_type,
@@ -195,7 +201,7 @@ class SqlAuditLog:
             await asyncio.wait(set(self._pending), timeout=timeout_seconds)
         return len(self._pending)
 
-    async def _write(self, row: Base, *, trace_id: str | None) -> None:
+    async def _write(self, row: _Row, *, trace_id: str | None) -> None:
         # The row is written by the writer task: when the database is slow the caller stops
         # waiting after the time limit and the row is still written once the database
         # answers. (Cancelling instead would not help: SQLAlchemy shields the rollback, which
@@ -210,7 +216,7 @@ class SqlAuditLog:
         if not done:
             log.warning(
                 "audit_write_slow",
-                table=row.__tablename__,
+                table=row.table.name,
                 trace_id=trace_id,
                 waited_seconds=self._write_timeout_seconds,
             )
@@ -233,7 +239,11 @@ class SqlAuditLog:
                 if session.get_bind().dialect.name == "postgresql":
                     # Bounds how long a stuck write holds a pooled connection.
                     await session.execute(text(_PG_STATEMENT_TIMEOUT))
-                session.add_all([item.row for item in batch])
+                tables: dict[Table, list[dict[str, Any]]] = {}
+                for item in batch:
+                    tables.setdefault(item.row.table, []).append(item.row.values)
+                for table, rows in tables.items():  # one executemany per table
+                    await session.execute(insert(table), rows)
         except Exception as exc:  # the conversation must go on whatever the database does
             if len(batch) > 1:  # one bad row must not cost the others theirs
                 for item in batch:
@@ -242,7 +252,7 @@ class SqlAuditLog:
             self._failed_writes += 1
             log.warning(
                 "audit_write_failed",
-                table=batch[0].row.__tablename__,
+                table=batch[0].row.table.name,
                 trace_id=batch[0].trace_id,
                 error_type=type(exc).__name__,
                 error=mask_phones_in_text(str(exc))[:_LOGGED_ERROR_CHARS],
@@ -251,8 +261,22 @@ class SqlAuditLog:
 
 
 @dataclass(frozen=True, slots=True)
+class _Row:
+    """A row to insert: its table and its column values."""
+
+    table: Table
+    values: dict[str, Any]
+
+
+def _values(mapped: type[Base], /, **values: Any) -> _Row:
+    table = mapped.__table__
+    assert isinstance(table, Table)
+    return _Row(table, values)
+
+
+@dataclass(frozen=True, slots=True)
 class _Queued:
-    row: Base
+    row: _Row
     trace_id: str | None
     written: asyncio.Future[None]
 
