@@ -12,8 +12,6 @@ import importlib.util
 
 import redis.asyncio as aioredis
 import structlog
-from fakeredis import FakeServer
-from fakeredis.aioredis import FakeRedis
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +41,10 @@ def make_redis(
     raises ``ValueError`` at once.
     """
     if url is None:
+        # imported here: a process on a real Redis never loads fakeredis
+        from fakeredis import FakeServer
+        from fakeredis.aioredis import FakeRedis
+
         if not embedded_supports_lua():
             # Only matters to code that runs Lua scripts (rate limits, locks with owner tokens).
             log.warning("embedded_redis_without_lua", hint="install fakeredis[lua]")
