@@ -192,7 +192,7 @@ async def _lesson(ctx: TurnContext, ref: LessonRef) -> Lesson | None:
     if service is None:
         return None
     try:
-        return L.find(await L.upcoming_lessons(ctx, service), ref)
+        return await L.upcoming_lesson(ctx, service, ref)
     except CrmError:
         return None
 
@@ -351,7 +351,7 @@ async def execute(ctx: TurnContext) -> list[Reply]:
     ctx.session.move_to(State.BOOKING_IN_PROGRESS, now=ctx.now)
     await ctx.deps.sessions.save(ctx.session)  # a crash from here on is found by recovery
     try:
-        lesson = L.find(await L.upcoming_lessons(ctx, service), _ref(chosen))
+        lesson = await L.upcoming_lesson(ctx, service, _ref(chosen))
     except CrmError as exc:
         log.warning("booking_schedule_unreadable", error=type(exc).__name__)
         return await _queue_chosen(ctx, service, chosen, reason=type(exc).__name__)

@@ -28,12 +28,25 @@ async def upcoming_lessons(
 
     Raises ``CrmError`` when the CRM cannot be asked.
     """
-    kb = ctx.deps.kb
-    horizon = days if days is not None else kb.policies.booking_horizon_days
+    horizon = days if days is not None else ctx.deps.kb.policies.booking_horizon_days
     lessons = await ctx.deps.crm.get_schedule(
         date_from=ctx.today, date_to=ctx.today + timedelta(days=horizon)
     )
-    now = ctx.now
+    return _upcoming(ctx, lessons, service)
+
+
+async def upcoming_lesson(ctx: TurnContext, service: Service, ref: LessonRef) -> Lesson | None:
+    """The lesson ``ref`` as the CRM has it now, when ``upcoming_lessons`` would list it;
+    only its day is read. Raises ``CrmError`` when the CRM cannot be asked."""
+    horizon = ctx.deps.kb.policies.booking_horizon_days
+    if not ctx.today <= ref.date <= ctx.today + timedelta(days=horizon):
+        return None
+    lessons = await ctx.deps.crm.get_schedule(date_from=ref.date, date_to=ref.date)
+    return find(_upcoming(ctx, lessons, service), ref)
+
+
+def _upcoming(ctx: TurnContext, lessons: Sequence[Lesson], service: Service) -> list[Lesson]:
+    now, kb = ctx.now, ctx.deps.kb
     return [
         lesson
         for lesson in lessons

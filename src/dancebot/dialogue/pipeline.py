@@ -64,25 +64,21 @@ class InboundPipeline:
 
     async def process(self, message: UnifiedMessage) -> list[OutboundMessage]:
         """Handle a message already deduplicated (the durable stream did it at ingest)."""
-        await self._gate.enqueue(message)
-        return await self._drain(message.channel, message.chat_id)
+        token = await self._gate.arrive(message)
+        if token is None:
+            return []  # the holder handles the queue, ours included
+        return await self._drain(message.channel, message.chat_id, token)
 
-    async def _drain(self, channel: Channel, chat_id: str) -> list[OutboundMessage]:
+    async def _drain(self, channel: Channel, chat_id: str, token: str) -> list[OutboundMessage]:
         replies: list[OutboundMessage] = []
-        while True:
-            token = await self._gate.try_enter(channel, chat_id)
-            if token is None:
-                return replies  # the holder handles the queue, ours included
-            try:
-                while (
-                    queued := await self._gate.next_message(channel, chat_id, token)
-                ) is not None:
-                    if queued.from_admin_chat:  # one at a time and in order, like a client's
-                        await self.handle_admin_message(queued)
-                    else:
-                        replies += await self._engine.handle(queued)
-            finally:
-                await self._gate.leave(channel, chat_id, token)
-            # a message queued between our last look and the release must not be stranded
-            if not await self._gate.has_queued(channel, chat_id):
-                return replies
+        try:
+            # the gate lets go of the chat when it finds the queue empty, in the same step
+            while (queued := await self._gate.next_or_leave(channel, chat_id, token)) is not None:
+                if queued.from_admin_chat:  # one at a time and in order, like a client's
+                    await self.handle_admin_message(queued)
+                else:
+                    replies += await self._engine.handle(queued)
+        except BaseException:
+            await self._gate.leave(channel, chat_id, token)
+            raise
+        return replies

@@ -199,17 +199,22 @@ _FAMILIES: dict[Cue, tuple[str, ...]] = {
 _COMPILED: dict[Cue, tuple[re.Pattern[str], ...]] = {
     cue: tuple(re.compile(p) for p in patterns) for cue, patterns in _FAMILIES.items()
 }
+# each family as one alternation: one search tells whether (and where first) it is present
+_ANY: dict[Cue, re.Pattern[str]] = {
+    cue: re.compile("|".join(f"(?:{p})" for p in patterns)) for cue, patterns in _FAMILIES.items()
+}
 
 
 def cues_of(folded: str) -> frozenset[Cue]:
     """Every cue family present in already folded text (lower case, ё → е)."""
-    return frozenset(cue for cue, pats in _COMPILED.items() if any(p.search(folded) for p in pats))
+    return frozenset(cue for cue, family in _ANY.items() if family.search(folded))
 
 
 def first_position(folded: str, cue: Cue) -> int | None:
-    """Where the earliest match of ``cue`` starts, or None."""
-    starts = [m.start() for p in _COMPILED[cue] if (m := p.search(folded)) is not None]
-    return min(starts) if starts else None
+    """Where the earliest match of ``cue`` starts, or None (the leftmost match of the
+    alternation is the earliest match of any of its patterns)."""
+    found = _ANY[cue].search(folded)
+    return found.start() if found else None
 
 
 _WORDS = re.compile(r"[а-яa-z0-9]+(?:-[а-яa-z0-9]+)*")
@@ -218,7 +223,9 @@ _WORDS = re.compile(r"[а-яa-z0-9]+(?:-[а-яa-z0-9]+)*")
 def cue_words(folded: str) -> frozenset[str]:
     """The words some cue matched ("абик", "запишите"): never a name, never a style."""
     found: set[str] = set()
-    for pats in _COMPILED.values():
+    for cue, pats in _COMPILED.items():
+        if not _ANY[cue].search(folded):
+            continue
         for p in pats:
             for m in p.finditer(folded):
                 found.update(_WORDS.findall(m.group(0)))

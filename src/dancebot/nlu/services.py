@@ -63,6 +63,19 @@ class ServiceMatcher:
             w for alias in self._aliases for w in alias.words
         )
         """Every word of every service name and alias (never a client's name)."""
+        # which aliases a message can match at all: by a form of their first word, by their
+        # glued key, or — only when the message has words the dictionary does not know — by
+        # an ending or a typo (long keys only)
+        self._by_first_form: dict[str, list[int]] = {}
+        self._by_key: dict[str, list[int]] = {}
+        for index, alias in enumerate(self._aliases):
+            for form in alias.forms[0]:
+                self._by_first_form.setdefault(form, []).append(index)
+            self._by_key.setdefault(alias.key, []).append(index)
+        self._fuzzy_by_length: dict[int, list[int]] = {}
+        for index, alias in enumerate(self._aliases):
+            if len(alias.key) >= _MIN_EXTENDED_KEY:
+                self._fuzzy_by_length.setdefault(len(alias.key), []).append(index)
 
     def match(self, text: str, *, min_score: float = MIN_SCORE) -> ServiceMatch | None:
         """The service the message most surely names (the first one mentioned on a tie)."""
@@ -87,9 +100,18 @@ class ServiceMatcher:
     def _candidates(self, message: list[str]) -> Iterator[ServiceMatch]:
         forms = [lemmas(word) for word in message]
         windows = _windows(message)
-        for alias in self._aliases:
-            yield from _phrase_matches(alias, message, forms)
-            yield from _joined_matches(alias, windows)
+        phrase = {i for word in forms for form in word for i in self._by_first_form.get(form, ())}
+        joined = {i for _, glued, _ in windows for i in self._by_key.get(glued, ())}
+        for _, glued, unknown in windows:
+            if unknown:  # a key up to _MAX_ENDING shorter (an ending), or 2 longer (a typo)
+                for size in range(len(glued) - _MAX_ENDING, len(glued) + 3):
+                    joined.update(self._fuzzy_by_length.get(size, ()))
+        for index in sorted(phrase | joined):  # the aliases' own order, as without the index
+            alias = self._aliases[index]
+            if index in phrase:
+                yield from _phrase_matches(alias, message, forms)
+            if index in joined:
+                yield from _joined_matches(alias, windows)
 
 
 def match_service(text: str, services: Sequence[Service]) -> ServiceMatch | None:

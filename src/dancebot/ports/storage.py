@@ -69,21 +69,22 @@ class ChatGate(Protocol):
     Every message is queued first; whoever holds the chat's lock handles the queue.
     """
 
-    async def enqueue(self, message: UnifiedMessage) -> None: ...
-
-    async def try_enter(self, channel: Channel, chat_id: str) -> str | None:
-        """A token when the chat's lock was free and is now ours, else None."""
+    async def arrive(self, message: UnifiedMessage) -> str | None:
+        """Queue ``message`` and try to take its chat's lock: a token when the lock was free
+        and is now ours (then we handle the queue), else None (its holder will)."""
         ...
 
-    async def next_message(
+    async def next_or_leave(
         self, channel: Channel, chat_id: str, token: str
     ) -> UnifiedMessage | None:
-        """The oldest queued message (also extends our lock), or None when the queue is empty."""
+        """The oldest queued message, our lock extended; or None, the queue empty and our lock
+        released in the same step (a message queued after it finds the lock free)."""
         ...
 
-    async def leave(self, channel: Channel, chat_id: str, token: str) -> None: ...
-
-    async def has_queued(self, channel: Channel, chat_id: str) -> bool: ...
+    async def leave(self, channel: Channel, chat_id: str, token: str) -> None:
+        """Release our lock (a turn that failed); a token that is not the owner's does
+        nothing."""
+        ...
 
 
 class FallbackEntry(BaseModel):
