@@ -120,3 +120,26 @@ async def test_downgrade_base_drops_the_audit_tables(database_url: str) -> None:
     schema = await _schema(database_url)
     assert schema["tables"] == {"alembic_version"}
     assert schema["versions"] == []
+
+
+def test_the_head_revision_constant_is_the_scripts_head() -> None:
+    """``upgrade_database`` skips Alembic for a database at ``HEAD_REVISION``: a new migration
+    must move the constant too, or it would never be applied."""
+    from alembic.script import ScriptDirectory
+
+    from dancebot.adapters.storage.db.migrate import HEAD_REVISION, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [HEAD_REVISION]
+
+
+async def test_the_revision_is_read_without_alembic(database_url: str) -> None:
+    from dancebot.adapters.storage.db.migrate import HEAD_REVISION, current_revision
+
+    assert await current_revision(database_url) is None  # fresh: no alembic_version table
+    await upgrade_database(database_url)
+    assert await current_revision(database_url) == HEAD_REVISION
+    await downgrade_database(database_url)
+    assert await current_revision(database_url) is None
+    await upgrade_database(database_url)  # not at head: Alembic runs and creates the tables
+    assert await current_revision(database_url) == HEAD_REVISION

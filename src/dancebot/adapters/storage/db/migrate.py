@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+if TYPE_CHECKING:  # Alembic (and Mako) load only when there is something to migrate
+    from alembic.config import Config
+
 SCRIPT_LOCATION = "dancebot.adapters.storage:migrations"
+# The newest migration. A database already there is not handed to Alembic at all, so a
+# restart does not pay for importing it (a test keeps this equal to the scripts' head).
+HEAD_REVISION = "0001"
 # Any constant works; it only has to be the same in every process migrating this database.
 _PG_ADVISORY_LOCK_KEY = 0x64616E6365  # "dance"
 
 
 def alembic_config(url: str) -> Config:
     """An Alembic config for the packaged migrations, needing no ``alembic.ini``."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     # ConfigParser would read "%" in a password as interpolation.
@@ -33,7 +42,23 @@ async def upgrade_database(url: str, *, revision: str = "head") -> None:
     ``alembic.util.CommandError`` for an unknown revision; a failed migration is rolled back
     where the database allows (PostgreSQL: entirely; SQLite: DDL is not transactional).
     """
+    if revision == "head" and await current_revision(url) == HEAD_REVISION:
+        return
     await _run(url, "upgrade", revision)
+
+
+async def current_revision(url: str) -> str | None:
+    """The revision the database is at, read without Alembic; None when it has none (a
+    fresh database, or no ``alembic_version`` table yet)."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(text("SELECT version_num FROM alembic_version"))).all()
+    except DBAPIError:
+        return None
+    finally:
+        await engine.dispose()
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 async def downgrade_database(url: str, *, revision: str = "base") -> None:
@@ -56,6 +81,8 @@ async def _run(url: str, direction: str, revision: str) -> None:
 
 
 def _run_command(connection: Connection, url: str, direction: str, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config(url)
     config.attributes["connection"] = connection  # env.py runs on it, in this transaction
     if direction == "upgrade":
