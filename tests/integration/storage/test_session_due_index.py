@@ -3,6 +3,7 @@ fakeredis: written with every save, rebuilt once when it is missing, corrected w
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -16,6 +17,7 @@ from dancebot.dialogue.timeouts import CONFIRM_REPROMPT, SESSION_IDLE_RESET, TIM
 from dancebot.domain.fsm import State
 from dancebot.domain.messages import Channel
 from dancebot.domain.session import Session
+from dancebot.ops.redis_backup import dump_keys, restore_keys
 from dancebot.ports.storage import DuePolicy
 
 MSK = timezone(timedelta(hours=3))
@@ -112,6 +114,22 @@ async def test_a_new_policy_version_rebuilds_the_index(
     marks = await redis.zrangebyscore(keys.timeouts_due(), "+inf", "+inf")
     assert marks == [b"~complete:v2"]  # the old version's mark is gone
     assert await upgraded.ensure_due_index() is None
+
+
+async def test_a_restore_drops_the_index_and_the_next_start_rebuilds_it(
+    sessions: RedisSessionStore, redis: aioredis.Redis, keys: RedisKeys
+) -> None:
+    await sessions.save(_in(State.CONFIRM_BOOKING, "1"))
+    await sessions.ensure_due_index()
+    backup = io.StringIO()
+    await dump_keys(redis, prefix=keys.prefix, out=backup)
+    await sessions.save(_in(State.COLLECTING_DATETIME, "2"))  # after the backup
+
+    await restore_keys(redis, backup.getvalue().splitlines(), prefix=keys.prefix, clear=True)
+
+    assert await redis.exists(keys.timeouts_due()) == 0
+    assert await sessions.ensure_due_index() == 1
+    assert await sessions.due_chats(NOW + timedelta(days=2), limit=10) == [(TG, "1")]
 
 
 async def test_refresh_drops_the_entry_of_a_session_that_expired(
