@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import redis.asyncio as aioredis
+from tests.conftest import REDIS_URL
 from tests.e2e.conftest import Bot
 
 from dancebot.domain.fsm import State
 from dancebot.domain.messages import Channel
+from dancebot.entrypoints.bootstrap import build_services
 from dancebot.entrypoints.virtual_time import advance
 
 
@@ -89,3 +92,34 @@ async def test_recovery_tells_the_admin_when_the_booking_did_not_happen(bot: Bot
     assert "администратору" in bot.outbox.drain()[0].text
     assert any("Заявка #1" in m for m in bot.admin.drain())  # it waits in the fallback queue
     assert await bot.services.fallback_queue_size() == 1
+
+
+async def test_start_up_indexes_sessions_saved_before_the_due_index_and_recovers_them(
+    bot: Bot,
+) -> None:
+    """An upgrade: the previous version stored sessions without the due index. The next
+    start builds the index with one scan and its recovery settles the stuck booking."""
+    await _to_confirm(bot)
+    session = await bot.services.deps.sessions.load(Channel.TELEGRAM, "1001")
+    assert session is not None
+    session.move_to(State.BOOKING_IN_PROGRESS, now=bot.clock.now())
+    keys, redis = bot.services.keys, bot.services.redis
+    await redis.set(keys.session(Channel.TELEGRAM, "1001"), session.model_dump_json(), ex=3600)
+    await redis.delete(keys.timeouts_due())  # as the previous version left Redis
+    assert await bot.services.timeouts.next_due_at() is None
+    bot.outbox.drain()
+    bot.clock.advance(timedelta(minutes=5))
+
+    restarted = aioredis.from_url(REDIS_URL)
+    async with build_services(
+        bot.services.settings,
+        clock=bot.clock,
+        outbox=bot.outbox,
+        admin=bot.admin,
+        keys=keys,
+        redis=restarted,
+    ) as after_upgrade:
+        assert "администратору" in bot.outbox.drain()[0].text  # settled at start
+        assert await after_upgrade.fallback_queue_size() == 1
+        assert await _state(bot) == State.IDLE
+        assert await after_upgrade.timeouts.next_due_at() is None

@@ -1,8 +1,10 @@
 """FSM timeouts (RFC §7.3, contract §7): what is due for a session, and when.
 
 ``due_action`` is pure: given a session and the time, it says what should happen and
-``next_due`` says when something will. The sweeper applies them to every stored session; the
-worker runs it every minute and ``dancebot eval`` runs it at each due instant of virtual time.
+``next_due`` says when something will. The session store keeps every session's next due time
+in an index as it saves it (``TIMEOUT_POLICY``, D66); the sweeper reads only the sessions the
+index says are due. The worker runs it every few seconds and ``dancebot eval`` at each due
+instant of virtual time.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from dancebot.dialogue.fallback import entry_for, queue_entry
 from dancebot.dialogue.fit import fit
 from dancebot.domain.errors import CrmError
 from dancebot.domain.fsm import State
-from dancebot.domain.messages import OutboundMessage, new_trace_id
+from dancebot.domain.messages import Channel, OutboundMessage, new_trace_id
 from dancebot.domain.session import Session, Slots
 from dancebot.ports.crm import CRM
 from dancebot.ports.outbox import AdminNotifier, Outbox
-from dancebot.ports.storage import FallbackQueue, SessionStore
+from dancebot.ports.storage import DuePolicy, FallbackQueue, SessionDueIndex, SessionStore
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +36,9 @@ BOOKING_IN_PROGRESS_LIMIT = timedelta(seconds=30)
 BOOKING_DONE_LINGER = timedelta(seconds=5)
 ADMIN_SECOND_ALERT = timedelta(hours=2)
 ADMIN_GIVE_UP = timedelta(hours=4)
+
+DUE_BATCH = 100  # index entries read per round trip
+CLAIM_SECONDS = 300  # longer than acting on one session (two CRM calls, the outbox)
 
 
 class TimeoutAction(StrEnum):
@@ -79,40 +84,79 @@ def due_action(session: Session, now: datetime) -> TimeoutAction | None:
     return due.action if due is not None and due.at <= now else None
 
 
+def due_at(session: Session) -> datetime | None:
+    """When the session's next timeout is due (the due index's score)."""
+    due = next_due(session)
+    return due.at if due is not None else None
+
+
+# What the session store indexes. Bump the version when a change to ``next_due`` can make a
+# session due earlier than before: the index is then rebuilt at the next start.
+TIMEOUT_POLICY = DuePolicy(due_at=due_at, version=1)
+
+
 class TimeoutSweeper:
-    """Applies due timeouts to stored sessions. Safe to run from several processes: each
-    session is re-read and acted on only when its timeout is still due."""
+    """Applies due timeouts to stored sessions, found through the due index (D66).
+
+    Safe to run from several processes: a sweep claims a chat before reading its session and
+    acts only if the session it read is still due, so two sweeps never act on one session
+    for the same timeout. A chat another sweep holds is left to it."""
 
     def __init__(
         self,
         sessions: SessionStore,
         *,
+        index: SessionDueIndex,
         outbox: Outbox,
         admin: AdminNotifier,
         crm: CRM,
         fallback: FallbackQueue,
     ) -> None:
         self._sessions = sessions
+        self._index = index
         self._outbox = outbox
         self._admin = admin
         self._crm = crm
         self._fallback = fallback
 
     async def next_due_at(self) -> datetime | None:
-        times = [d.at async for s in self._sessions.scan() if (d := next_due(s)) is not None]
-        return min(times, default=None)
+        return await self._index.first_due_at()
 
     async def run_due(self, now: datetime) -> int:
-        """Apply every timeout due at ``now``; returns how many sessions changed."""
+        """Apply every timeout due at ``now``; returns how many sessions changed.
+
+        Each chat is looked at once per call: a timeout that comes due again within the call
+        (after a long outage) waits for the next call, as do chats behind a full batch of
+        entries that were all looked at already."""
         changed = 0
-        async for session in self._sessions.scan():
-            action = due_action(session, now)
-            if action is None:
-                continue
+        seen: set[tuple[Channel, str]] = set()
+        while True:
+            batch = await self._index.due_chats(now, limit=DUE_BATCH)
+            chats = [chat for chat in batch if chat not in seen]
+            seen.update(chats)
+            for channel, chat_id in chats:
+                changed += await self._settle(channel, chat_id, now)
+            if not chats or len(batch) < DUE_BATCH:
+                return changed
+
+    async def _settle(self, channel: Channel, chat_id: str, now: datetime) -> int:
+        """Act on one chat the index says is due; 1 when its session changed. An entry the
+        stored session does not bear out (expired, changed since) is corrected instead."""
+        token = await self._index.claim(channel, chat_id, ttl_seconds=CLAIM_SECONDS)
+        if token is None:
+            return 0  # another sweep is on it
+        try:
+            session = await self._sessions.load(channel, chat_id)
+            action = due_action(session, now) if session is not None else None
+            if session is None or action is None:
+                log.debug("timeout_entry_stale", channel=channel.value)
+                await self._index.refresh(channel, chat_id)
+                return 0
             await self._apply(session, action, now)
             await self._sessions.save(session)
-            changed += 1
-        return changed
+            return 1
+        finally:
+            await self._index.release(channel, chat_id, token)
 
     async def _apply(self, session: Session, action: TimeoutAction, now: datetime) -> None:
         log.info(

@@ -44,7 +44,7 @@ from dancebot.dialogue.context import Deps
 from dancebot.dialogue.engine import ConversationEngine
 from dancebot.dialogue.fallback import FallbackRetrier
 from dancebot.dialogue.pipeline import InboundPipeline
-from dancebot.dialogue.timeouts import TimeoutSweeper
+from dancebot.dialogue.timeouts import TIMEOUT_POLICY, TimeoutSweeper
 from dancebot.entrypoints.ai_layer import AiLayer, build_ai_layer
 from dancebot.entrypoints.embedded_crm import embedded_emulator, emulator_transport
 from dancebot.entrypoints.settings import Settings
@@ -144,7 +144,7 @@ async def build_services(
     )
     # degradation L1: after 3 failures the CRM is not called for 30 s (state shared in Redis)
     crm = CircuitBreakerCRM(impulse, clock=clock, state=BreakerStore(redis, keys=keys))
-    sessions = RedisSessionStore(redis, keys=keys)
+    sessions = RedisSessionStore(redis, keys=keys, due=TIMEOUT_POLICY)
     fallback = RedisFallbackQueue(redis, keys=keys)
     reminders = RedisReminders(
         redis,
@@ -175,7 +175,11 @@ async def build_services(
         phraser=ai.phraser if ai else None,
     )
     engine = ConversationEngine(deps, outbox=outbox, turn_deadline=settings.turn_deadline_seconds)
-    timeouts = TimeoutSweeper(sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback)
+    timeouts = TimeoutSweeper(
+        sessions, index=sessions, outbox=outbox, admin=admin, crm=crm, fallback=fallback
+    )
+    # the one full scan: sessions saved before the due index existed, or after a restore (D66)
+    indexed = await sessions.ensure_due_index()
     # contract §20: sessions left mid-booking, stale or with an absent admin are settled now
     recovered = await timeouts.run_due(clock.now())
     pipeline = InboundPipeline(
@@ -198,6 +202,7 @@ async def build_services(
         redis="embedded" if settings.redis_url is None else "server",
         database=url.split(":", 1)[0],
         sessions_recovered=recovered,
+        timeouts_indexed=indexed,
         llm=" > ".join(spec.label for spec in ai.specs) if ai else "off",
     )
     try:

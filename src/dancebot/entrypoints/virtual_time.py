@@ -25,7 +25,7 @@ async def advance(services: Services, clock: VirtualClock, delta: timedelta) -> 
         if due > clock.now():
             clock.set(due)
         done = await services.run_due(clock.now())
-        if done == 0:
+        if done == 0 and await services.next_due_at() == due:
             break  # due but nothing changed: do not spin
         ran += done
     else:

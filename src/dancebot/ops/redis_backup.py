@@ -6,6 +6,8 @@ One JSON line per key — the key, its remaining time to live and Redis's own ``
 value (base64) — after a header line. ``RESTORE`` needs a Redis of the same or a newer
 version than the one dumped. Keys are read one by one (SCAN), so a copy taken while the app
 runs is per key, not one instant: stop the app and the worker first for a point-in-time copy.
+A restore drops the timeouts' due index (derived from the sessions, and possibly copied at
+another instant than they were): the next start-up builds it again from the sessions (D66).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass
 from typing import TextIO
 
 import redis.asyncio as aioredis
+
+from dancebot.adapters.storage.keys import RedisKeys
 
 FORMAT = "dancebot-redis-dump"
 VERSION = 1
@@ -58,7 +62,8 @@ async def restore_keys(
 ) -> Restored:
     """Restore a dump written by ``dump_keys`` for the same ``prefix`` (``DumpFormatError``
     for anything else). ``clear``: first delete every key under the prefix, so the result is
-    exactly the backup. Existing keys of the same name are replaced."""
+    exactly the backup. Existing keys of the same name are replaced; the timeouts' due index
+    is dropped, to be rebuilt at the next start."""
     rows = iter(lines)
     header = _header(next(rows, ""))
     if header.get("prefix") != prefix:
@@ -78,6 +83,7 @@ async def restore_keys(
             raise DumpFormatError(f"line {number}: a key outside the prefix {prefix!r}")
         await client.restore(key, ttl_ms, value, replace=True)
         restored += 1
+    await client.delete(RedisKeys(prefix=prefix).timeouts_due())
     return Restored(keys=restored, cleared=cleared)
 
 

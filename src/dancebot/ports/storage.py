@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -21,8 +22,43 @@ class SessionStore(Protocol):
 
     async def delete(self, channel: Channel, chat_id: str) -> None: ...
 
-    def scan(self) -> AsyncIterator[Session]:
-        """Every stored session (for recovery at start and the timeout sweeps)."""
+
+@dataclass(frozen=True, slots=True)
+class DuePolicy:
+    """When a stored session next needs the timeout sweeper, for the store's due index (D66).
+
+    ``due_at`` gives that moment (None: nothing is due until the session changes). ``version``
+    names the rule: an index built under another version is rebuilt at start-up, so it must
+    be bumped whenever a change to the rule can make a session due earlier than before.
+    """
+
+    due_at: Callable[[Session], datetime | None]
+    version: int
+
+
+class SessionDueIndex(Protocol):
+    """The sessions that have a timeout coming, by due time, kept by the session store
+    atomically with every save and delete (D66). An entry may be stale (the session expired
+    by its TTL, or no longer parses): whoever acts re-reads the session first."""
+
+    async def first_due_at(self) -> datetime | None:
+        """The earliest due time in the index; None when nothing is due."""
+        ...
+
+    async def due_chats(self, now: datetime, *, limit: int) -> list[tuple[Channel, str]]:
+        """Up to ``limit`` chats (channel, chat id) due at or before ``now``, earliest first."""
+        ...
+
+    async def claim(self, channel: Channel, chat_id: str, *, ttl_seconds: float) -> str | None:
+        """Take the chat for one sweep: a token while it is ours, None when another sweep
+        holds it. The claim lapses after ``ttl_seconds`` if never released."""
+        ...
+
+    async def release(self, channel: Channel, chat_id: str, token: str) -> None: ...
+
+    async def refresh(self, channel: Channel, chat_id: str) -> None:
+        """Set the chat's entry from the session as stored now; drop it when the session is
+        gone or has nothing due."""
         ...
 
 

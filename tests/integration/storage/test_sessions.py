@@ -14,6 +14,7 @@ from dancebot.adapters.storage.idempotency import RedisIdempotencyGuard, booking
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.adapters.storage.profiles import RedisProfileStore
 from dancebot.adapters.storage.sessions import RedisSessionStore
+from dancebot.dialogue.timeouts import TIMEOUT_POLICY
 from dancebot.domain.fsm import State
 from dancebot.domain.messages import Channel
 from dancebot.domain.session import OfferedLesson, Session
@@ -31,7 +32,7 @@ def keys(key_prefix: str) -> RedisKeys:
 
 @pytest.fixture
 def sessions(redis: aioredis.Redis, keys: RedisKeys) -> RedisSessionStore:
-    return RedisSessionStore(redis, keys=keys)
+    return RedisSessionStore(redis, keys=keys, due=TIMEOUT_POLICY)
 
 
 def _booking_session(chat_id: str) -> Session:
@@ -83,21 +84,28 @@ async def test_save_sets_a_24_hour_ttl(
     assert DAY - 5 <= ttl <= DAY
 
 
-async def test_scan_finds_every_session_and_skips_a_corrupt_one(
+async def test_index_rebuild_reads_every_session_and_skips_a_corrupt_one(
     sessions: RedisSessionStore, redis: aioredis.Redis, keys: RedisKeys
 ) -> None:
     chat_ids = {str(n) for n in range(450)}  # more than one SCAN page
     for chat_id in chat_ids:
-        await sessions.save(Session.start(Channel.WHATSAPP, chat_id, now=NOW))
+        await sessions.save(_booking_session(chat_id))
     await redis.set(keys.session(Channel.TELEGRAM, "broken"), b'{"channel": "telegram", "chat')
-    other_deployment = RedisSessionStore(redis, keys=RedisKeys(prefix=f"{keys.prefix}:other"))
-    await other_deployment.save(Session.start(Channel.TELEGRAM, "elsewhere", now=NOW))
+    other_deployment = RedisSessionStore(
+        redis, keys=RedisKeys(prefix=f"{keys.prefix}:other"), due=TIMEOUT_POLICY
+    )
+    await other_deployment.save(_booking_session("elsewhere"))
+    await redis.delete(keys.timeouts_due())
 
     with capture_logs() as logs:
-        found = [session async for session in sessions.scan()]
+        indexed = await sessions.ensure_due_index()
 
-    assert {session.chat_id for session in found} == chat_ids
-    assert [entry["event"] for entry in logs] == ["session_unreadable_skipped"]
+    due = await sessions.due_chats(NOW + timedelta(days=2), limit=1000)
+    assert indexed == len(chat_ids)
+    assert {chat_id for _, chat_id in due} == chat_ids
+    assert [e["event"] for e in logs if e["log_level"] == "warning"] == [
+        "session_unreadable_skipped"
+    ]
 
 
 async def test_corrupt_session_loads_as_none(
@@ -120,7 +128,7 @@ async def test_delete_removes_the_session(sessions: RedisSessionStore) -> None:
     await sessions.delete(Channel.TELEGRAM, "1003")
 
     assert await sessions.load(Channel.TELEGRAM, "1003") is None
-    assert [s async for s in sessions.scan()] == []
+    assert await sessions.first_due_at() is None  # nor is its timeout
 
 
 async def test_profile_round_trip_with_a_90_day_ttl(redis: aioredis.Redis, keys: RedisKeys) -> None:

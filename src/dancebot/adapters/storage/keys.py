@@ -21,6 +21,16 @@ class RedisKeys:
     def session_pattern(self) -> str:
         return self._key("session", "*")
 
+    def timeouts_due(self) -> str:
+        """Sorted set: ``{channel}:{chat_id}`` of every session with a timeout coming, scored
+        by the Unix time in microseconds it is due, plus one ``+inf`` member saying the index
+        is complete for a policy version (D66)."""
+        return self._key("timeouts", "due")
+
+    def timeouts_claim(self, channel: str, chat_id: str) -> str:
+        """Held (owner token, TTL) while one sweep acts on this chat's timeout."""
+        return self._key("timeouts", "claim", channel, chat_id)
+
     def profile(self, channel: str, chat_id: str) -> str:
         return self._key("profile", channel, chat_id)
 
