@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_LINK_MODE ?= copy
 
 .PHONY: demo test install uv services lint typecheck scenarios nlu-eval prompt-regression \
-	deploy-check clean bench bench-quick chaos fuzz
+	deploy-check clean bench bench-quick chaos fuzz bytecode
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || \
@@ -52,10 +52,16 @@ test: install services lint typecheck
 	@$(MAKE) --no-print-directory prompt-regression
 
 # Not in `make test`: they measure and stress, and take minutes (bench/README.md).
-bench: install services
+# The measured processes load compiled bytecode, as in the image (UV_COMPILE_BYTECODE=1):
+# where PYTHONDONTWRITEBYTECODE is set, nothing else would ever write it.
+bytecode: install
+	@$(UV) sync --frozen --quiet --compile-bytecode
+	@$(UV) run python -m compileall -q src bench >/dev/null
+
+bench: bytecode services
 	$(UV) run python -m bench.run --json var/bench.json
 
-bench-quick: install services
+bench-quick: bytecode services
 	$(UV) run python -m bench.run --quick --json var/bench-quick.json
 
 CHAOS_CONVERSATIONS ?= 100
@@ -65,7 +71,7 @@ fuzz: install services
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest -q \
 	  tests/e2e/channels/test_webhook_fuzz.py tests/unit/crm/test_impulse_fuzz.py
 
-chaos: install services
+chaos: bytecode services
 	$(UV) run python -m bench.chaos --conversations $(CHAOS_CONVERSATIONS) --kills $(CHAOS_KILLS)
 
 clean:
