@@ -41,8 +41,8 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 # What a message is, from the first of these fields that is set and not empty, in this order
 # (a venue also carries a location, an animation a document): Bot API 10.3's kinds of
-# message content; tests/unit/channels/telegram/test_bot_api_parity.py checks the set and the
-# order against the reference library's reading of a Message.
+# message content; tests/unit/channels/telegram/test_inbound_parity.py checks the set and
+# the order against the reference library's reading of a Message.
 CONTENT_FIELDS = (
     "text", "audio", "animation", "document", "game", "live_photo", "photo", "sticker",
     "video", "video_note", "voice", "checklist", "contact", "venue", "location",
