@@ -38,10 +38,10 @@ class AiLayer:
 
 def model_specs(settings: Settings) -> list[ModelSpec]:
     """The primary model and its fallbacks. Raises ``ProviderConfigError`` when incomplete."""
+    if settings.llm_provider == "off":
+        return []  # before the import: pydantic-ai and the SDKs cost seconds and ~80 MB
     from dancebot.ai.providers import ModelSpec, ProviderConfigError, parse_fallback
 
-    if settings.llm_provider == "off":
-        return []
     if not settings.llm_model:
         raise ProviderConfigError("LLM_PROVIDER is set but LLM_MODEL is not")
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None

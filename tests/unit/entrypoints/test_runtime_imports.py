@@ -49,3 +49,21 @@ def test_the_probe_sees_a_loaded_module() -> None:
     )
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert "aiogram" in loaded["aiogram.enums"]
+
+
+_LLM_OFF = """
+import json, sys
+from dancebot.entrypoints.ai_layer import model_specs
+from dancebot.entrypoints.settings import Settings
+specs = model_specs(Settings(_env_file=None, llm_provider="off"))
+sdks = sorted(m for m in ("pydantic_ai", "anthropic", "openai") if m in sys.modules)
+print(json.dumps([specs, sdks]))
+"""
+
+
+def test_with_the_llm_off_no_llm_sdk_is_loaded() -> None:
+    """pydantic-ai and the SDKs cost seconds and ~80 MB: only a configured LLM loads them."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LLM_OFF], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [[], []]
