@@ -39,7 +39,7 @@ class AiLayer:
 def model_specs(settings: Settings) -> list[ModelSpec]:
     """The primary model and its fallbacks. Raises ``ProviderConfigError`` when incomplete."""
     if settings.llm_provider == "off":
-        return []  # before the import: pydantic-ai and the SDKs cost seconds and ~100 MB
+        return []  # before the import: pydantic-ai and the SDKs cost seconds and ~80 MB
     from dancebot.ai.providers import ModelSpec, ProviderConfigError, parse_fallback
 
     if not settings.llm_model:

@@ -1,5 +1,5 @@
 """Logging set-up: one structlog chain for our events and for every standard-library logger
-(uvicorn, SQLAlchemy, aiogram, arq, aiohttp …) through ``structlog.stdlib.ProcessorFormatter``;
+(uvicorn, SQLAlchemy, httpx, arq …) through ``structlog.stdlib.ProcessorFormatter``;
 JSON in production, readable in a terminal.
 
 Privacy (contract §18): secret-named keys are dropped and phones masked field by field, then
@@ -23,14 +23,14 @@ from dancebot.domain.privacy import mask_phones_in_value, mask_sensitive_text
 
 _SECRET_KEYS = re.compile(r"(authorization|api_key|apikey|token|secret|password|cookie)", re.I)
 # Libraries that say too much at INFO (one line per HTTP request, with its URL).
-_QUIET_AT_INFO = ("httpx", "httpcore", "aiohttp.access", "asyncio")
+# httpx's request line also holds the Bot API URL, token included (masked, but not needed).
+_QUIET_AT_INFO = ("httpx", "httpcore", "asyncio")
 # Libraries whose own handlers would bypass the chain: theirs are removed, records propagate.
 _LIBRARY_LOGGERS = (
     "uvicorn",
     "uvicorn.error",
     "uvicorn.access",
     "sqlalchemy",
-    "aiogram",
     "arq",
     "alembic",
 )

@@ -8,21 +8,28 @@ whether the due-work loop is alive (its last tick within ``STALE_AFTER_SECONDS``
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import structlog
-from aiohttp import web
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from dancebot.entrypoints.bootstrap import Services
 
 log = structlog.get_logger(__name__)
 
 STALE_AFTER_SECONDS = 60.0  # the due-work loop ticks every 5 s
+_STOP_WAIT_SECONDS = 5.0
 
 
 async def storage_report(services: Services) -> dict[str, str]:
@@ -72,6 +79,28 @@ class WorkerHealth:
         return (200 if healthy else 503), report
 
 
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn inside the worker: the process's signals stay arq's (uvicorn would take
+    SIGINT/SIGTERM for itself while it runs, and raise them again when it stops)."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def worker_endpoints_app(health: WorkerHealth) -> Starlette:
+    """``GET /metrics`` (Prometheus) and ``GET /health`` (``health.report()``)."""
+
+    async def metrics(_: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    async def healthz(_: Request) -> Response:
+        status, body = await health.report()
+        return JSONResponse(body, status_code=status)
+
+    return Starlette(routes=[Route("/metrics", metrics), Route("/health", healthz)])
+
+
 @asynccontextmanager
 async def serve_worker_endpoints(
     port: int, health: WorkerHealth, *, host: str = "0.0.0.0"
@@ -82,29 +111,26 @@ async def serve_worker_endpoints(
     if port == 0:
         yield None
         return
-
-    async def metrics(_: web.Request) -> web.Response:
-        response = web.Response(body=generate_latest())
-        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
-        return response
-
-    async def healthz(_: web.Request) -> web.Response:
-        status, body = await health.report()
-        return web.json_response(body, status=status)
-
-    app = web.Application()
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/health", healthz)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
     try:
-        try:
-            await web.TCPSite(runner, host, port).start()
-        except OSError as exc:
-            log.warning("worker_endpoints_unavailable", port=port, error=str(exc)[:200])
-            yield None
-            return
-        log.info("worker_endpoints_serving", port=port)
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        log.warning("worker_endpoints_unavailable", port=port, error=str(exc)[:200])
+        yield None
+        return
+    config = uvicorn.Config(
+        worker_endpoints_app(health),
+        lifespan="off",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
+    server = _EmbeddedServer(config)
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    log.info("worker_endpoints_serving", port=port)
+    try:
         yield port
     finally:
-        await runner.cleanup()
+        server.should_exit = True
+        await asyncio.wait({serving}, timeout=_STOP_WAIT_SECONDS)
+        serving.cancel()
+        sock.close()

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram.exceptions import AiogramError
-
+from dancebot.adapters.channels.telegram.botapi import BotApi, InvalidBotToken, result_field
 from dancebot.adapters.channels.telegram.inbound import ALLOWED_UPDATES
-from dancebot.adapters.channels.telegram.sender import TelegramSender, redact_token
 from dancebot.entrypoints.settings import Settings
+from dancebot.ports.channels import ChannelError
 
 WEBHOOK_PATH = "/webhook/telegram"
 
@@ -37,12 +36,15 @@ def webhook_url(domain: str) -> str:
     return f"https://{domain}{WEBHOOK_PATH}"
 
 
-def _sender(settings: Settings) -> TelegramSender:
+def _api(settings: Settings) -> BotApi:
     if settings.telegram_bot_token is None:
         raise WebhookError("TELEGRAM_BOT_TOKEN is not set")
-    return TelegramSender.connect(
-        settings.telegram_bot_token.get_secret_value(), api_base=settings.telegram_api_base
-    )
+    try:
+        return BotApi(
+            settings.telegram_bot_token.get_secret_value(), api_base=settings.telegram_api_base
+        )
+    except InvalidBotToken as exc:
+        raise WebhookError(f"TELEGRAM_BOT_TOKEN: {exc}") from None
 
 
 async def set_webhook(settings: Settings, url: str, *, drop_pending: bool = False) -> WebhookInfo:
@@ -51,44 +53,48 @@ async def set_webhook(settings: Settings, url: str, *, drop_pending: bool = Fals
     or when the Bot API refuses (e.g. not HTTPS, a wrong token)."""
     if settings.telegram_webhook_secret is None:
         raise WebhookError("TELEGRAM_WEBHOOK_SECRET is not set: the app would reject every update")
-    sender = _sender(settings)
+    params = {
+        "url": url,
+        "secret_token": settings.telegram_webhook_secret.get_secret_value(),
+        "allowed_updates": list(ALLOWED_UPDATES),
+        "drop_pending_updates": drop_pending,
+    }
+    api = _api(settings)
     try:
-        await sender.bot.set_webhook(
-            url=url,
-            secret_token=settings.telegram_webhook_secret.get_secret_value(),
-            allowed_updates=list(ALLOWED_UPDATES),
-            drop_pending_updates=drop_pending,
-        )
-        return await _info(sender)
-    except (AiogramError, OSError, TimeoutError) as exc:
-        raise WebhookError(redact_token(str(exc), sender.bot.token)) from None
+        await api.call("setWebhook", params)
+        return await _info(api)
+    except ChannelError as exc:  # its text has the token cut out already
+        raise WebhookError(str(exc)) from None
     finally:
-        await sender.close()
+        await api.close()
 
 
 async def delete_webhook(settings: Settings, *, drop_pending: bool = False) -> WebhookInfo:
     """Remove the webhook (for long polling, or before moving the bot elsewhere)."""
-    sender = _sender(settings)
+    api = _api(settings)
     try:
-        await sender.bot.delete_webhook(drop_pending_updates=drop_pending)
-        return await _info(sender)
-    except (AiogramError, OSError, TimeoutError) as exc:
-        raise WebhookError(redact_token(str(exc), sender.bot.token)) from None
+        await api.call("deleteWebhook", {"drop_pending_updates": drop_pending})
+        return await _info(api)
+    except ChannelError as exc:
+        raise WebhookError(str(exc)) from None
     finally:
-        await sender.close()
+        await api.close()
 
 
 async def webhook_info(settings: Settings) -> WebhookInfo:
     """What Telegram has registered now."""
-    sender = _sender(settings)
+    api = _api(settings)
     try:
-        return await _info(sender)
-    except (AiogramError, OSError, TimeoutError) as exc:
-        raise WebhookError(redact_token(str(exc), sender.bot.token)) from None
+        return await _info(api)
+    except ChannelError as exc:
+        raise WebhookError(str(exc)) from None
     finally:
-        await sender.close()
+        await api.close()
 
 
-async def _info(sender: TelegramSender) -> WebhookInfo:
-    info = await sender.bot.get_webhook_info()
-    return WebhookInfo(url=info.url, pending_updates=info.pending_update_count)
+async def _info(api: BotApi) -> WebhookInfo:
+    info = await api.call("getWebhookInfo")
+    return WebhookInfo(
+        url=result_field("getWebhookInfo", info, "url", str),
+        pending_updates=result_field("getWebhookInfo", info, "pending_update_count", int),
+    )

@@ -1,4 +1,4 @@
-"""Every rendered log line — ours and the standard library's (uvicorn, SQLAlchemy, aiogram,
+"""Every rendered log line — ours and the standard library's (uvicorn, SQLAlchemy, httpx,
 arq) — goes through one chain whose last step masks phones and secrets, after exceptions
 and tracebacks have been rendered into the line."""
 
@@ -52,7 +52,7 @@ def test_log_exception_with_a_phone_and_a_bot_token_url_prints_neither(
     _assert_clean(rendered)
 
 
-@pytest.mark.parametrize("library", ["uvicorn.error", "sqlalchemy.engine", "aiogram", "arq.jobs"])
+@pytest.mark.parametrize("library", ["uvicorn.error", "sqlalchemy.engine", "httpx", "arq.jobs"])
 def test_standard_library_loggers_go_through_the_same_chain(
     output: io.StringIO, library: str
 ) -> None:
@@ -90,7 +90,7 @@ def test_below_the_level_nothing_is_rendered() -> None:
     configure_logging(fmt="json", level="WARNING", stream=stream)
     try:
         structlog.get_logger("x").info("quiet")
-        logging.getLogger("aiogram").info("quiet too")
+        logging.getLogger("alembic").info("quiet too")
         structlog.get_logger("x").warning("loud")
     finally:
         reset_logging()

@@ -2,16 +2,16 @@
 
 ``FakeTelegram`` (state: calls, sent messages, pending updates, programmed failures) and
 ``create_fake_telegram_app(state)`` (the Starlette app serving ``/bot{token}/{method}``).
-Use it in process — ``in_process_bot(app, token=state.token)`` gives an aiogram ``Bot`` over
-``httpx.ASGITransport`` — or on a real port with ``dancebot.testing.serve.serve_app(app)`` and
-``TelegramSender.connect(state.token, api_base=url)``. ``updates`` builds realistic incoming
+Use it in process — ``in_process_api(app, token=state.token)`` gives a ``BotApi`` over
+``httpx.ASGITransport`` (``TelegramSender(api)`` sends through it) — or on a real port with
+``dancebot.testing.serve.serve_app(app)`` and ``TelegramSender.connect(state.token,
+api_base=url)``. ``updates`` builds realistic incoming
 updates to push (getUpdates) or POST (webhooks). Wire formats: see ``app``'s docstring.
 """
 
 from __future__ import annotations
 
 from dancebot.testing.fake_telegram.app import create_fake_telegram_app
-from dancebot.testing.fake_telegram.session import InProcessBotSession, in_process_bot
 from dancebot.testing.fake_telegram.state import (
     BOT_USER,
     DEFAULT_TOKEN,
@@ -20,6 +20,7 @@ from dancebot.testing.fake_telegram.state import (
     RecordedCall,
     SentMessage,
 )
+from dancebot.testing.fake_telegram.transport import IN_PROCESS_BASE, in_process_api
 from dancebot.testing.fake_telegram.updates import (
     callback_update,
     channel_post_update,
@@ -42,9 +43,9 @@ from dancebot.testing.fake_telegram.updates import (
 __all__ = [
     "BOT_USER",
     "DEFAULT_TOKEN",
+    "IN_PROCESS_BASE",
     "FailureKind",
     "FakeTelegram",
-    "InProcessBotSession",
     "RecordedCall",
     "SentMessage",
     "callback_update",
@@ -53,7 +54,7 @@ __all__ = [
     "create_fake_telegram_app",
     "document_update",
     "edited_update",
-    "in_process_bot",
+    "in_process_api",
     "location_update",
     "media_update",
     "my_chat_member_update",

@@ -1,13 +1,14 @@
 """The fake Bot API as a Starlette app: ``/bot{token}/{method}``, GET or POST, parameters in
-the query string, a JSON body or a urlencoded form (what aiogram sends), as Telegram accepts.
+the query string, a JSON body (what ``BotApi`` sends) or a urlencoded form, as Telegram
+accepts.
 
 Answers follow https://core.telegram.org/bots/api ("Making requests"): ``{"ok": true,
 "result": ...}``, or ``{"ok": false, "error_code": N, "description": "...", "parameters":
 {"retry_after": N}}`` with the same HTTP status; descriptions are the texts Telegram uses
 ("Too Many Requests: retry after 3", "Forbidden: bot was blocked by the user", "Bad Request:
 chat not found", "Unauthorized", "Not Found"). Checked with the docs search against the Bot
-API pages mirrored by library docs (aiogram ``ResponseParameters``, grammY/typegram
-``ApiError``, getUpdates/setWebhook parameter docs).
+API pages mirrored by library docs (``ResponseParameters``, grammY/typegram ``ApiError``,
+getUpdates/setWebhook parameter docs).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ _FAILURE_ANSWERS: dict[str, tuple[int, str]] = {
 
 def create_fake_telegram_app(state: FakeTelegram) -> Starlette:
     """The ASGI app serving ``state``. Use it in process (``httpx.ASGITransport``, or
-    ``InProcessBotSession`` for aiogram) or on a port (``dancebot.testing.serve.serve_app``)."""
+    ``in_process_api`` for our client) or on a port (``dancebot.testing.serve.serve_app``)."""
 
     async def endpoint(request: Request) -> JSONResponse:
         token = request.path_params["token"]

@@ -1,9 +1,8 @@
 """The real Telegram adapter against the fake Bot API over HTTP.
 
-``fake`` (the state) → ``fake_app`` → ``bot``: an aiogram ``Bot`` reaching the app in process
-(``InProcessBotSession`` over ``httpx.ASGITransport``) or over a real uvicorn socket
-(``AiohttpSession`` with ``TelegramAPIServer.from_base``, what production uses); the fixture is
-parametrized over both → ``sender``.
+``fake`` (the state) → ``fake_app`` → ``api``: our ``BotApi`` reaching the app in process
+(``httpx.ASGITransport``) or over a real uvicorn socket (what production does); the fixture
+is parametrized over both → ``sender``.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from starlette.types import ASGIApp
 
+from dancebot.adapters.channels.telegram.botapi import BotApi
 from dancebot.adapters.channels.telegram.sender import TelegramSender
-from dancebot.testing.fake_telegram import FakeTelegram, create_fake_telegram_app, in_process_bot
+from dancebot.testing.fake_telegram import FakeTelegram, create_fake_telegram_app, in_process_api
 from dancebot.testing.serve import serve_app
 
 REQUEST_TIMEOUT = 0.5  # seconds; a programmed "timeout" failure sleeps longer than this
@@ -43,20 +40,19 @@ async def fake_url(request: pytest.FixtureRequest, fake_app: ASGIApp) -> AsyncIt
         yield url
 
 
-def make_bot(app: ASGIApp, url: str | None, *, token: str) -> Bot:
+def make_api(app: ASGIApp, url: str | None, *, token: str) -> BotApi:
     if url is None:
-        return in_process_bot(app, token=token, timeout=REQUEST_TIMEOUT)
-    session = AiohttpSession(api=TelegramAPIServer.from_base(url), timeout=REQUEST_TIMEOUT)
-    return Bot(token, session=session)
+        return in_process_api(app, token=token, timeout=REQUEST_TIMEOUT)
+    return BotApi(token, api_base=url, timeout=REQUEST_TIMEOUT)
 
 
 @pytest.fixture
-async def bot(fake: FakeTelegram, fake_app: ASGIApp, fake_url: str | None) -> AsyncIterator[Bot]:
-    client = make_bot(fake_app, fake_url, token=fake.token)
+async def api(fake: FakeTelegram, fake_app: ASGIApp, fake_url: str | None) -> AsyncIterator[BotApi]:
+    client = make_api(fake_app, fake_url, token=fake.token)
     yield client
-    await client.session.close()
+    await client.close()
 
 
 @pytest.fixture
-def sender(bot: Bot) -> TelegramSender:
-    return TelegramSender(bot)
+def sender(api: BotApi) -> TelegramSender:
+    return TelegramSender(api)

@@ -8,16 +8,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiogram import Bot
 from starlette.types import ASGIApp
 from structlog.testing import capture_logs
 
+from dancebot.adapters.channels.telegram.botapi import BotApi
 from dancebot.adapters.channels.telegram.polling import run_polling
 from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.ports.channels import ChannelRejected
 from dancebot.testing.fake_telegram import FakeTelegram, callback_update, text_update
 
-from .conftest import make_bot
+from .conftest import make_api
 
 CHAT = 351_234_567
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -44,14 +44,14 @@ async def eventually(condition: Callable[[], object]) -> None:
     raise AssertionError("condition never became true")
 
 
-async def poll(bot: Bot | TelegramSender, on_update: Handler, stop: asyncio.Event) -> int:
+async def poll(api: BotApi | TelegramSender, on_update: Handler, stop: asyncio.Event) -> int:
     return await asyncio.wait_for(
-        run_polling(bot, on_update=on_update, stop=stop, timeout=1, first_backoff=0.01),
+        run_polling(api, on_update=on_update, stop=stop, timeout=1, first_backoff=0.01),
         timeout=10,
     )
 
 
-async def test_pushed_updates_arrive_in_order_as_sent(bot: Bot, fake: FakeTelegram) -> None:
+async def test_pushed_updates_arrive_in_order_as_sent(api: BotApi, fake: FakeTelegram) -> None:
     pushed = [
         fake.push_update(text_update(CHAT, "Здравствуйте")),
         fake.push_update(text_update(CHAT, "Хочу на пробное")),
@@ -59,21 +59,21 @@ async def test_pushed_updates_arrive_in_order_as_sent(bot: Bot, fake: FakeTelegr
     ]
     stop = asyncio.Event()
     received, on_update = collector(stop, until=3)
-    handed = await poll(bot, on_update, stop)
+    handed = await poll(api, on_update, stop)
     assert handed == 3
     assert received == pushed  # raw JSON exactly as Telegram sent it
     assert received[0]["message"]["from"]["first_name"] == "Анна"  # alias kept, not "from_user"
     assert fake.pending_updates == []  # confirmed on the way out: a restart won't see them
     last = fake.calls_to("getUpdates")[-1]
-    assert last.params["offset"] == str(pushed[-1]["update_id"] + 1)
+    assert last.params["offset"] == pushed[-1]["update_id"] + 1
 
 
 async def test_updates_pushed_while_polling_arrive_and_offsets_confirm(
-    bot: Bot, fake: FakeTelegram
+    api: BotApi, fake: FakeTelegram
 ) -> None:
     stop = asyncio.Event()
     received, on_update = collector(stop, until=3)
-    task = asyncio.create_task(poll(bot, on_update, stop))
+    task = asyncio.create_task(poll(api, on_update, stop))
     first = fake.push_update(text_update(CHAT, "раз"))
     await eventually(lambda: received)
     later = [fake.push_update(text_update(CHAT, "два")), fake.push_update(text_update(CHAT, "три"))]
@@ -83,17 +83,17 @@ async def test_updates_pushed_while_polling_arrive_and_offsets_confirm(
     ]
     offsets = [call.params.get("offset") for call in fake.calls_to("getUpdates")]
     assert offsets[0] is None  # the first call takes whatever is pending
-    assert str(first["update_id"] + 1) in offsets  # then confirms what it handled
+    assert first["update_id"] + 1 in offsets  # then confirms what it handled
     # confirmed updates are gone from Telegram's queue
     assert all(u["update_id"] > first["update_id"] for u in fake.pending_updates)
 
 
-async def test_the_webhook_is_deleted_first(bot: Bot, fake: FakeTelegram) -> None:
+async def test_the_webhook_is_deleted_first(api: BotApi, fake: FakeTelegram) -> None:
     fake.webhook = {"url": "https://bot.example.ru/webhook/telegram", "secret_token": "s"}
     pushed = fake.push_update(text_update(CHAT, "привет"))
     stop = asyncio.Event()
     received, on_update = collector(stop, until=1)
-    await poll(bot, on_update, stop)
+    await poll(api, on_update, stop)
     assert received == [pushed]
     assert fake.calls[0].method == "deleteWebhook"
     assert fake.webhook is None
@@ -106,29 +106,29 @@ async def test_the_webhook_is_deleted_first(bot: Bot, fake: FakeTelegram) -> Non
 
 async def test_stop_ends_a_long_poll_at_once(fake: FakeTelegram, fake_app: ASGIApp) -> None:
     fake.max_poll_wait = 20  # the fake holds getUpdates as long as Telegram would
-    bot = make_bot(fake_app, None, token=fake.token)
+    api = make_api(fake_app, None, token=fake.token)
     stop = asyncio.Event()
     _, on_update = collector(stop, until=1)
     task = asyncio.create_task(
-        run_polling(bot, on_update=on_update, stop=stop, timeout=25, first_backoff=0.01)
+        run_polling(api, on_update=on_update, stop=stop, timeout=25, first_backoff=0.01)
     )
     await eventually(lambda: fake.calls_to("getUpdates"))
     stop.set()
     handed = await asyncio.wait_for(task, timeout=1)
-    await bot.session.close()
+    await api.close()
     assert handed == 0
 
 
-async def test_a_stop_set_before_start_polls_nothing(bot: Bot, fake: FakeTelegram) -> None:
+async def test_a_stop_set_before_start_polls_nothing(api: BotApi, fake: FakeTelegram) -> None:
     fake.push_update(text_update(CHAT, "привет"))
     stop = asyncio.Event()
     stop.set()
     _, on_update = collector(stop, until=1)
-    assert await poll(bot, on_update, stop) == 0
+    assert await poll(api, on_update, stop) == 0
     assert fake.calls == []
 
 
-async def test_errors_back_off_doubling_up_to_the_cap(bot: Bot, fake: FakeTelegram) -> None:
+async def test_errors_back_off_doubling_up_to_the_cap(api: BotApi, fake: FakeTelegram) -> None:
     fake.fail_next("500", times=4, method="getUpdates")
     pushed = fake.push_update(text_update(CHAT, "всё ещё тут?"))
     stop = asyncio.Event()
@@ -136,7 +136,7 @@ async def test_errors_back_off_doubling_up_to_the_cap(bot: Bot, fake: FakeTelegr
     with capture_logs() as logs:
         await asyncio.wait_for(
             run_polling(
-                bot,
+                api,
                 on_update=on_update,
                 stop=stop,
                 timeout=1,
@@ -151,7 +151,7 @@ async def test_errors_back_off_doubling_up_to_the_cap(bot: Bot, fake: FakeTelegr
     assert len(fake.calls_to("getUpdates")) == 4 + 1 + 1  # failures, success, confirmation
 
 
-async def test_429_waits_its_retry_after(bot: Bot, fake: FakeTelegram) -> None:
+async def test_429_waits_its_retry_after(api: BotApi, fake: FakeTelegram) -> None:
     fake.fail_next("429", retry_after=1, method="getUpdates")
     fake.push_update(text_update(CHAT, "привет"))
     stop = asyncio.Event()
@@ -159,24 +159,24 @@ async def test_429_waits_its_retry_after(bot: Bot, fake: FakeTelegram) -> None:
     loop = asyncio.get_running_loop()
     started = loop.time()
     with capture_logs() as logs:
-        await poll(bot, on_update, stop)
+        await poll(api, on_update, stop)
     assert loop.time() - started >= 0.95
     assert len(received) == 1
     assert [e["retry_after"] for e in logs if e["event"] == "telegram_polling_rate_limited"] == [1]
 
 
 async def test_stop_during_a_batch_leaves_the_rest_for_next_time(
-    bot: Bot, fake: FakeTelegram
+    api: BotApi, fake: FakeTelegram
 ) -> None:
     pushed = [fake.push_update(text_update(CHAT, str(n))) for n in range(3)]
     stop = asyncio.Event()
     received, on_update = collector(stop, until=1)
-    assert await poll(bot, on_update, stop) == 1
+    assert await poll(api, on_update, stop) == 1
     assert received == pushed[:1]
     assert fake.pending_updates == pushed[1:]
 
 
-async def test_a_failed_handler_gets_the_update_again(bot: Bot, fake: FakeTelegram) -> None:
+async def test_a_failed_handler_gets_the_update_again(api: BotApi, fake: FakeTelegram) -> None:
     first = fake.push_update(text_update(CHAT, "раз"))
     second = fake.push_update(text_update(CHAT, "два"))
     third = fake.push_update(text_update(CHAT, "три"))
@@ -190,26 +190,26 @@ async def test_a_failed_handler_gets_the_update_again(bot: Bot, fake: FakeTelegr
         if update["update_id"] == third["update_id"]:
             stop.set()
 
-    await poll(bot, on_update, stop)
+    await poll(api, on_update, stop)
     ids = [u["update_id"] for u in (first, second, third)]
     assert seen == [ids[0], ids[1], ids[1], ids[2]]
 
 
-async def test_polling_accepts_a_sender(bot: Bot, fake: FakeTelegram) -> None:
+async def test_polling_accepts_a_sender(api: BotApi, fake: FakeTelegram) -> None:
     pushed = fake.push_update(text_update(CHAT, "привет"))
     stop = asyncio.Event()
     received, on_update = collector(stop, until=1)
-    await poll(TelegramSender(bot), on_update, stop)
+    await poll(TelegramSender(api), on_update, stop)
     assert received == [pushed]
 
 
 async def test_a_refused_token_stops_polling(fake: FakeTelegram, fake_app: ASGIApp) -> None:
-    bot = make_bot(fake_app, None, token="42:revoked-token")
+    api = make_api(fake_app, None, token="42:revoked-token")
     stop = asyncio.Event()
     _, on_update = collector(stop, until=1)
     try:
         with pytest.raises(ChannelRejected, match="401"):
-            await poll(bot, on_update, stop)
+            await poll(api, on_update, stop)
     finally:
-        await bot.session.close()
+        await api.close()
     assert len(fake.calls) == 1

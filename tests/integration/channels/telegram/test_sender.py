@@ -49,8 +49,8 @@ async def test_text_is_sent_and_the_message_id_returned(
     assert sent[0].buttons == ()
     assert delivery == Delivery(channel_message_id=str(sent[0].message_id))
     call = fake.calls_to("sendMessage")[0]
-    assert call.params["chat_id"] == CHAT
-    assert "reply_markup" not in call.params
+    assert call.params == {"chat_id": int(CHAT), "text": "Занятия по будням в 19:00"}
+    assert call.headers["content-type"] == "application/json"
 
 
 async def test_buttons_become_an_inline_keyboard_with_payloads(
@@ -208,7 +208,7 @@ async def test_connect_talks_to_the_configured_api_base(
         finally:
             await sender.close()
     assert delivery.channel_message_id == str(fake.sent_messages()[0].message_id)
-    assert "aiogram" in fake.calls[0].headers["user-agent"]
+    assert fake.calls[0].headers["user-agent"].startswith("dancebot")
 
 
 async def test_wrong_token_is_rejected(fake: FakeTelegram, fake_app: ASGIApp) -> None:

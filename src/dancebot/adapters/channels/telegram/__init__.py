@@ -1,8 +1,9 @@
 """The Telegram channel: webhook input (``inbound``), sending (``sender``), long polling
-(``polling``), built on aiogram 3's types and Bot client."""
+(``polling``), over a thin Bot API client on httpx (``botapi``; D65)."""
 
 from __future__ import annotations
 
+from dancebot.adapters.channels.telegram.botapi import BotApi, InvalidBotToken, TokenRefused
 from dancebot.adapters.channels.telegram.inbound import (
     ALLOWED_UPDATES,
     SECRET_HEADER,
@@ -19,10 +20,13 @@ from dancebot.adapters.channels.telegram.sender import TelegramSender
 __all__ = [
     "ALLOWED_UPDATES",
     "SECRET_HEADER",
+    "BotApi",
     "CallbackDataTooLong",
+    "InvalidBotToken",
     "MalformedUpdate",
     "TelegramEvent",
     "TelegramSender",
+    "TokenRefused",
     "inline_keyboard",
     "is_admin_chat",
     "parse_update",

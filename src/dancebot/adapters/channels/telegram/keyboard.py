@@ -9,8 +9,7 @@ elsewhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from typing import Any
 
 from dancebot.domain.messages import Button
 from dancebot.ports.channels import ChannelRejected
@@ -34,12 +33,10 @@ def callback_data(button: Button) -> str:
     return value
 
 
-def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
-    """One button per row; None when there are no buttons. Raises ``CallbackDataTooLong``."""
+def inline_keyboard(buttons: Sequence[Button]) -> dict[str, Any] | None:
+    """The ``reply_markup`` of sendMessage (an ``InlineKeyboardMarkup``): one button per
+    row; None when there are no buttons. Raises ``CallbackDataTooLong``."""
     if not buttons:
         return None
-    rows = [
-        [InlineKeyboardButton(text=button.title, callback_data=callback_data(button))]
-        for button in buttons
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    rows = [[{"text": button.title, "callback_data": callback_data(button)}] for button in buttons]
+    return {"inline_keyboard": rows}

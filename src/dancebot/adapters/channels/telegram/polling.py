@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import structlog
-from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter, TelegramUnauthorizedError
-from aiogram.methods import GetUpdates
 
+from dancebot.adapters.channels.telegram.botapi import BotApi, TokenRefused
 from dancebot.adapters.channels.telegram.inbound import ALLOWED_UPDATES
-from dancebot.adapters.channels.telegram.sender import TelegramSender, redact_token
-from dancebot.ports.channels import ChannelRejected
+from dancebot.adapters.channels.telegram.sender import TelegramSender
+from dancebot.ports.channels import ChannelRateLimited, ChannelRejected, ChannelUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -29,14 +27,8 @@ T = TypeVar("T")
 _NETWORK_SLACK = 10  # seconds the HTTP request may take beyond the long-poll wait
 
 
-class _GetRawUpdates(GetUpdates):
-    """getUpdates answered as plain dicts: the pipeline wants Telegram's JSON, not models."""
-
-    __returning__ = list[dict[str, Any]]
-
-
 async def run_polling(
-    sender_or_bot: TelegramSender | Bot,
+    sender_or_api: TelegramSender | BotApi,
     *,
     on_update: Callable[[dict[str, Any]], Awaitable[None]],
     stop: asyncio.Event,
@@ -51,7 +43,7 @@ async def run_polling(
     its ``retry_after``). Raises ``ChannelRejected`` when the token is refused (401): no
     amount of waiting fixes that.
     """
-    bot = sender_or_bot.bot if isinstance(sender_or_bot, TelegramSender) else sender_or_bot
+    api = sender_or_api.api if isinstance(sender_or_api, TelegramSender) else sender_or_api
     offset: int | None = None
     handed = 0
     delay = first_backoff
@@ -59,9 +51,10 @@ async def run_polling(
     while not stop.is_set():
         try:
             if not webhook_deleted:
-                await _until_stopped(bot.delete_webhook(drop_pending_updates=False), stop)
+                delete = api.call("deleteWebhook", {"drop_pending_updates": False})
+                await _until_stopped(delete, stop)
                 webhook_deleted = True
-            updates = await _until_stopped(_get_updates(bot, offset=offset, wait=timeout), stop)
+            updates = await _until_stopped(_get_updates(api, offset=offset, wait=timeout), stop)
             if updates is None:
                 break  # stopped while waiting
             for update in updates:
@@ -75,39 +68,44 @@ async def run_polling(
                 handed += 1
                 offset = max(offset or 0, update_id + 1)
             delay = first_backoff
-        except TelegramUnauthorizedError:
+        except TokenRefused:
             raise ChannelRejected("Telegram refused the bot token (401)") from None
-        except TelegramRetryAfter as exc:
-            log.warning("telegram_polling_rate_limited", retry_after=exc.retry_after)
-            await _sleep_unless_stopped(float(exc.retry_after), stop)
+        except ChannelRateLimited as exc:
+            retry_after = exc.retry_after if exc.retry_after is not None else delay
+            log.warning("telegram_polling_rate_limited", retry_after=retry_after)
+            await _sleep_unless_stopped(retry_after, stop)
         except Exception as exc:  # the loop must outlive any one failure
             log.warning(
                 "telegram_polling_failed",
                 error_type=type(exc).__name__,
-                reason=redact_token(str(exc), bot.token),
+                reason=api.redact(str(exc)),
                 retry_in=delay,
             )
             await _sleep_unless_stopped(delay, stop)
             delay = min(delay * 2, max_backoff)
     if offset is not None:
-        await _confirm(bot, offset)
+        await _confirm(api, offset)
     return handed
 
 
-async def _confirm(bot: Bot, offset: int) -> None:
+async def _confirm(api: BotApi, offset: int) -> None:
     """Tell Telegram the handled updates are done (an offset above them confirms them), so a
     restart does not get them again. Best effort: a failure only means a repeat later."""
-    method = _GetRawUpdates(offset=offset, timeout=0, limit=1)
+    params = {"offset": offset, "timeout": 0, "limit": 1}
     try:
-        await bot(method, request_timeout=_NETWORK_SLACK)
+        await api.call("getUpdates", params, timeout=_NETWORK_SLACK)
     except Exception as exc:
-        log.info("telegram_polling_confirm_failed", reason=redact_token(str(exc), bot.token))
+        log.info("telegram_polling_confirm_failed", reason=api.redact(str(exc)))
 
 
-async def _get_updates(bot: Bot, *, offset: int | None, wait: int) -> list[dict[str, Any]]:
-    method = _GetRawUpdates(offset=offset, timeout=wait, allowed_updates=list(ALLOWED_UPDATES))
-    raw = await bot(method, request_timeout=wait + _NETWORK_SLACK)
-    return cast(list[dict[str, Any]], raw)  # _GetRawUpdates validates into dicts
+async def _get_updates(api: BotApi, *, offset: int | None, wait: int) -> list[dict[str, Any]]:
+    """The raw updates (Telegram's JSON as sent: the pipeline parses them itself).
+    Raises ``ChannelUnavailable`` when the answer is not a list of objects."""
+    params = {"offset": offset, "timeout": wait, "allowed_updates": list(ALLOWED_UPDATES)}
+    raw = await api.call("getUpdates", params, timeout=wait + _NETWORK_SLACK)
+    if not isinstance(raw, list) or not all(isinstance(update, dict) for update in raw):
+        raise ChannelUnavailable("getUpdates: the answer is not a list of updates")
+    return raw
 
 
 async def _until_stopped(call: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:

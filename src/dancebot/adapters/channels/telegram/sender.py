@@ -1,82 +1,38 @@
-"""Sending to Telegram through aiogram's ``Bot`` (Bot API sendMessage, answerCallbackQuery,
-sendChatAction), with aiogram's errors turned into the ``ChannelError`` kinds the outbound
-worker acts on. The sender never retries by itself (ports/channels.py).
-
-The bot token is part of every Bot API URL, so it can surface in a network error's text;
-every error raised here has the token cut out and no chained cause (tracebacks would print
-the original, URL and all).
+"""Sending to Telegram (Bot API sendMessage, answerCallbackQuery, sendChatAction,
+createForumTopic, pinChatMessage) through ``BotApi``, whose errors are already the
+``ChannelError`` kinds the outbound worker acts on, with the token cut out. The sender never
+retries by itself (ports/channels.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-
-import aiohttp
 import structlog
-from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ChatAction
-from aiogram.exceptions import (
-    AiogramError,
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramBadRequest,
-    TelegramConflictError,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
 
+from dancebot.adapters.channels.telegram.botapi import (
+    DEFAULT_API_BASE,
+    DEFAULT_REQUEST_TIMEOUT,
+    BotApi,
+    result_field,
+)
 from dancebot.adapters.channels.telegram.keyboard import inline_keyboard
 from dancebot.domain.messages import Channel, OutboundMessage
-from dancebot.ports.channels import (
-    ChannelError,
-    ChannelRateLimited,
-    ChannelRejected,
-    ChannelUnavailable,
-    Delivery,
-)
-
-DEFAULT_API_BASE = "https://api.telegram.org"
-DEFAULT_REQUEST_TIMEOUT = 10.0
+from dancebot.ports.channels import ChannelError, Delivery
 
 log = structlog.get_logger(__name__)
 
-_REJECTED = (
-    TelegramForbiddenError,  # blocked by the user, kicked from the group
-    TelegramBadRequest,  # chat not found, text empty or too long, bad markup
-    TelegramNotFound,
-    TelegramUnauthorizedError,  # a wrong or revoked token: no retry will fix it
-    TelegramConflictError,
-    TelegramEntityTooLarge,
-    TelegramMigrateToChat,  # the group became a supergroup with another id
-)
-_UNAVAILABLE = (
-    TelegramServerError,
-    TelegramNetworkError,
-    ClientDecodeError,  # not JSON: a proxy's error page, a cut connection
-    aiohttp.ClientError,
-    asyncio.TimeoutError,
-    OSError,
-)
-_TOKEN_IN_URL = re.compile(r"/bot[^/\s]+/")
+TYPING = "typing"
+MAX_TOPIC_NAME = 128
 
 
 class TelegramSender:
-    """``ChannelSender`` for Telegram. Build it with ``TelegramSender.connect(token, ...)``, or
-    hand it a ``Bot`` whose session points where you like (tests: the fake Bot API)."""
+    """``ChannelSender`` for Telegram. Build it with ``TelegramSender.connect(token, ...)``,
+    or hand it a ``BotApi`` that reaches where you like (tests: the fake Bot API in process,
+    ``dancebot.testing.fake_telegram.in_process_api``)."""
 
     channel: Channel = Channel.TELEGRAM
 
-    def __init__(self, bot: Bot) -> None:
-        self.bot = bot
+    def __init__(self, api: BotApi) -> None:
+        self.api = api
 
     @classmethod
     def connect(
@@ -87,9 +43,8 @@ class TelegramSender:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> TelegramSender:
         """A sender talking to the Bot API server at ``api_base`` (``TELEGRAM_API_BASE``).
-        Raises aiogram's ``TokenValidationError`` when ``token`` is not shaped like a token."""
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base), timeout=request_timeout)
-        return cls(Bot(token, session=session))
+        Raises ``InvalidBotToken`` when ``token`` is not shaped like a token."""
+        return cls(BotApi(token, api_base=api_base, timeout=request_timeout))
 
     async def send(self, message: OutboundMessage) -> Delivery:
         """sendMessage with the text and, when there are buttons, an inline keyboard; a button
@@ -103,91 +58,74 @@ class TelegramSender:
         markup = inline_keyboard(message.buttons)
         if message.reply_to_callback:
             await self.answer_callback(message.reply_to_callback)
+        params = {
+            "chat_id": chat_id_param(message.chat_id),
+            "text": message.text,
+            "reply_markup": markup,
+            "message_thread_id": message.thread_id,
+        }
         try:
-            sent = await self.bot.send_message(
-                chat_id=_chat_id(message.chat_id),
-                text=message.text,
-                reply_markup=markup,
-                message_thread_id=message.thread_id,
-            )
-        except (AiogramError, *_UNAVAILABLE) as exc:
-            error = self._channel_error(exc)
+            sent = await self.api.call("sendMessage", params)
+            message_id: int = result_field("sendMessage", sent, "message_id", int)
+        except ChannelError as error:
             log.warning(
                 "telegram_send_failed",
                 error_type=type(error).__name__,
                 reason=str(error),
                 trace_id=message.trace_id,
             )
-            raise error from None
+            raise
         if message.pin:
-            await self.pin(message.chat_id, sent.message_id)
-        return Delivery(channel_message_id=str(sent.message_id))
+            await self.pin(message.chat_id, message_id)
+        return Delivery(channel_message_id=str(message_id))
 
     async def pin(self, chat_id: str, message_id: int) -> bool:
         """Pin a message without notifying everyone. Best effort: False when refused (the
         bot is no admin with "pin messages") or unreachable; the message itself was sent."""
+        params = {
+            "chat_id": chat_id_param(chat_id),
+            "message_id": message_id,
+            "disable_notification": True,
+        }
         try:
-            return await self.bot.pin_chat_message(
-                chat_id=_chat_id(chat_id), message_id=message_id, disable_notification=True
-            )
-        except (AiogramError, *_UNAVAILABLE) as exc:
-            log.info("telegram_pin_failed", reason=self._redact(str(exc)))
+            return await self.api.call("pinChatMessage", params) is True
+        except ChannelError as error:
+            log.info("telegram_pin_failed", reason=str(error))
             return False
 
     async def create_topic(self, chat_id: str, name: str) -> int:
         """createForumTopic in the admin supergroup; returns its ``message_thread_id``.
         Raises ``ChannelRejected`` (not a forum, no right to manage topics) or
         ``ChannelUnavailable`` / ``ChannelRateLimited``."""
-        try:
-            topic = await self.bot.create_forum_topic(chat_id=_chat_id(chat_id), name=name[:128])
-        except (AiogramError, *_UNAVAILABLE) as exc:
-            raise self._channel_error(exc) from None
-        return topic.message_thread_id
+        params = {"chat_id": chat_id_param(chat_id), "name": name[:MAX_TOPIC_NAME]}
+        topic = await self.api.call("createForumTopic", params)
+        thread_id: int = result_field("createForumTopic", topic, "message_thread_id", int)
+        return thread_id
 
     async def typing(self, chat_id: str) -> None:
         """Show "печатает…" for about 5 s. Best effort: never raises."""
+        params = {"chat_id": chat_id_param(chat_id), "action": TYPING}
         try:
-            await self.bot.send_chat_action(chat_id=_chat_id(chat_id), action=ChatAction.TYPING)
-        except (AiogramError, *_UNAVAILABLE) as exc:
-            log.debug("telegram_typing_failed", reason=self._redact(str(exc)))
+            await self.api.call("sendChatAction", params)
+        except ChannelError as error:
+            log.debug("telegram_typing_failed", reason=str(error))
 
     async def answer_callback(self, callback_query_id: str) -> bool:
         """Acknowledge a button press (stops its spinner). Best effort: False when Telegram
         refused or could not be reached — a query older than ~15 s can no longer be answered."""
+        params = {"callback_query_id": callback_query_id}
         try:
-            return await self.bot.answer_callback_query(callback_query_id=callback_query_id)
-        except (AiogramError, *_UNAVAILABLE) as exc:
-            log.info("telegram_callback_answer_failed", reason=self._redact(str(exc)))
+            return await self.api.call("answerCallbackQuery", params) is True
+        except ChannelError as error:
+            log.info("telegram_callback_answer_failed", reason=str(error))
             return False
 
     async def close(self) -> None:
-        """Close the HTTP session."""
-        await self.bot.session.close()
-
-    def _channel_error(self, exc: BaseException) -> ChannelError:
-        reason = self._redact(str(exc) or type(exc).__name__)
-        if isinstance(exc, TelegramRetryAfter):
-            return ChannelRateLimited(reason, retry_after=float(exc.retry_after))
-        if isinstance(exc, _REJECTED):
-            return ChannelRejected(reason)
-        if isinstance(exc, _UNAVAILABLE):
-            return ChannelUnavailable(reason)
-        # Any other API answer (an unexpected status): one or two retries cost less than a
-        # lost message; the worker dead-letters it after its last retry.
-        if isinstance(exc, TelegramAPIError):
-            return ChannelUnavailable(reason)
-        return ChannelRejected(reason)
-
-    def _redact(self, text: str) -> str:
-        return redact_token(text, self.bot.token)
+        """Close the HTTP connection pool."""
+        await self.api.close()
 
 
-def redact_token(text: str, token: str) -> str:
-    """``text`` with the bot token, and anything in a Bot API URL's token place, cut out."""
-    return _TOKEN_IN_URL.sub("/bot***/", text.replace(token, "***"))
-
-
-def _chat_id(chat_id: str) -> int | str:
+def chat_id_param(chat_id: str) -> int | str:
     """Numeric ids as ints; ``@channelusername`` stays a string."""
     try:
         return int(chat_id)
