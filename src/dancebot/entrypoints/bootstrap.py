@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 import redis.asyncio as aioredis
@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from dancebot.adapters.crm.breaker import BreakerStore, CircuitBreakerCRM
 from dancebot.adapters.crm.impulse.cache import ScheduleCache
 from dancebot.adapters.crm.impulse.client import ImpulseClient
-from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.adapters.crm.impulse.settings import ImpulseSettings
 from dancebot.adapters.degradation_state import DegradationMonitor
 from dancebot.adapters.queue.dead_letters import DeadLetters
@@ -53,6 +52,9 @@ from dancebot.kb.schema import KnowledgeBase
 from dancebot.kb.search import FaqIndex
 from dancebot.ports.clock import Clock
 from dancebot.ports.outbox import AdminDesk, AdminNotifier, Outbox
+
+if TYPE_CHECKING:  # the emulator is imported only when this process runs it
+    from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 
 log = structlog.get_logger(__name__)
 

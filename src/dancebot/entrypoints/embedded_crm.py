@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
-from dancebot.adapters.crm.impulse.emulator.app import create_emulator_app
-from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.entrypoints.settings import Settings
 from dancebot.ports.clock import Clock
+
+if TYPE_CHECKING:  # the emulator is imported only when a process runs it
+    from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 
 STATE_FILE_NAME = "impulse_emulator_state.json"
 
@@ -26,6 +28,8 @@ def emulator_state_file(settings: Settings) -> Path | None:
 
 def embedded_emulator(settings: Settings, *, clock: Clock) -> EmulatorState:
     """The emulator's state from the seed (or the kept state file). Raises ``SeedError``."""
+    from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
+
     return EmulatorState.from_seed_file(
         settings.resolve(settings.impulse_emulator_seed),
         now=clock.now,
@@ -34,6 +38,8 @@ def embedded_emulator(settings: Settings, *, clock: Clock) -> EmulatorState:
 
 
 def emulator_transport(state: EmulatorState, settings: Settings) -> httpx.ASGITransport:
+    from dancebot.adapters.crm.impulse.emulator.app import create_emulator_app
+
     app = create_emulator_app(
         state,
         api_key=settings.impulse_api_key.get_secret_value(),

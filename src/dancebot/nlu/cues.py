@@ -8,6 +8,7 @@ name no studio, style, teacher or price — those come from the knowledge base.
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import StrEnum
 
@@ -196,24 +197,31 @@ _FAMILIES: dict[Cue, tuple[str, ...]] = {
     Cue.OTHER: (r"\bдруго\w* (?:номер|телефон)", r"\bнов\w* номер", r"\bна другой номер\b"),
 }  # fmt: skip
 
-_COMPILED: dict[Cue, tuple[re.Pattern[str], ...]] = {
-    cue: tuple(re.compile(p) for p in patterns) for cue, patterns in _FAMILIES.items()
-}
-# each family as one alternation: one search tells whether (and where first) it is present
-_ANY: dict[Cue, re.Pattern[str]] = {
-    cue: re.compile("|".join(f"(?:{p})" for p in patterns)) for cue, patterns in _FAMILIES.items()
-}
+@functools.cache
+def _compiled() -> dict[Cue, tuple[re.Pattern[str], ...]]:
+    """Each family's patterns (compiled on first use, not at import: start-up is downtime)."""
+    return {cue: tuple(re.compile(p) for p in patterns) for cue, patterns in _FAMILIES.items()}
+
+
+@functools.cache
+def _any() -> dict[Cue, re.Pattern[str]]:
+    """Each family as one alternation: one search tells whether (and where first) it is
+    present."""
+    return {
+        cue: re.compile("|".join(f"(?:{p})" for p in patterns))
+        for cue, patterns in _FAMILIES.items()
+    }
 
 
 def cues_of(folded: str) -> frozenset[Cue]:
     """Every cue family present in already folded text (lower case, ё → е)."""
-    return frozenset(cue for cue, family in _ANY.items() if family.search(folded))
+    return frozenset(cue for cue, family in _any().items() if family.search(folded))
 
 
 def first_position(folded: str, cue: Cue) -> int | None:
     """Where the earliest match of ``cue`` starts, or None (the leftmost match of the
     alternation is the earliest match of any of its patterns)."""
-    found = _ANY[cue].search(folded)
+    found = _any()[cue].search(folded)
     return found.start() if found else None
 
 
@@ -223,8 +231,9 @@ _WORDS = re.compile(r"[а-яa-z0-9]+(?:-[а-яa-z0-9]+)*")
 def cue_words(folded: str) -> frozenset[str]:
     """The words some cue matched ("абик", "запишите"): never a name, never a style."""
     found: set[str] = set()
-    for cue, pats in _COMPILED.items():
-        if not _ANY[cue].search(folded):
+    families = _any()
+    for cue, pats in _compiled().items():
+        if not families[cue].search(folded):
             continue
         for p in pats:
             for m in p.finditer(folded):
