@@ -197,6 +197,7 @@ _FAMILIES: dict[Cue, tuple[str, ...]] = {
     Cue.OTHER: (r"\bдруго\w* (?:номер|телефон)", r"\bнов\w* номер", r"\bна другой номер\b"),
 }  # fmt: skip
 
+
 @functools.cache
 def _compiled() -> dict[Cue, tuple[re.Pattern[str], ...]]:
     """Each family's patterns (compiled on first use, not at import: start-up is downtime)."""

@@ -15,6 +15,7 @@ from arq.worker import Retry
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from tests.conftest import POSTGRES_URL, REDIS_URL
+from tests.tcp_proxy import TcpProxy, tcp_proxy
 
 from dancebot.adapters.channels.whatsapp.sender import WhatsAppSender
 from dancebot.adapters.clock import SystemClock
@@ -34,7 +35,7 @@ from dancebot.adapters.queue.jobs import (
 )
 from dancebot.adapters.storage.db.engine import make_engine, make_sessionmaker
 from dancebot.domain.messages import Channel, OutboundMessage, TemplateCall
-from dancebot.ports.channels import ChannelSender
+from dancebot.ports.channels import ChannelSender, Delivery
 from dancebot.testing.fake_telegram import FakeTelegram
 from dancebot.testing.fake_whatsapp import DEFAULT_PHONE_NUMBER_ID, FakeWhatsApp
 from dancebot.testing.fake_whatsapp import create_fake_whatsapp_app as whatsapp_app
@@ -224,6 +225,52 @@ async def test_a_redis_failure_around_the_send_retries_the_job_later(
 
     assert retry.value.defer_score == int(deps.policy.error_wait * 1000)
     assert fake.calls_to("sendMessage") == []
+
+
+class _RedisGoesAwayAfterTheSend:
+    """The real Telegram sender; once Telegram has the message, the network to Redis fails
+    (the moment a Redis restart hit in the chaos run)."""
+
+    def __init__(self, sender: ChannelSender, proxy: TcpProxy) -> None:
+        self._sender, self._proxy = sender, proxy
+
+    async def send(self, message: OutboundMessage) -> Delivery:
+        delivery = await self._sender.send(message)
+        self._proxy.break_connections()
+        return delivery
+
+    async def close(self) -> None:
+        await self._sender.close()
+
+
+async def test_a_send_redis_could_not_record_is_not_sent_again(
+    rig: WorkerRig,
+    new_message: NewMessage,
+    telegram: tuple[FakeTelegram, str],
+    telegram_sender: ChannelSender,
+) -> None:
+    fake, _ = telegram
+    message = new_message()
+    payload = message.model_dump_json()
+    async with tcp_proxy(REDIS_URL) as proxy:
+        database = REDIS_URL.rsplit("/", 1)[1]
+        behind = aioredis.from_url(proxy.url.replace("http://", "redis://") + f"/{database}")
+        rig.senders = {Channel.TELEGRAM: _RedisGoesAwayAfterTheSend(telegram_sender, proxy)}
+        deps = rig.deps(redis=behind)
+        ctx = {DEPS: deps, OUTBOX: RecordingOutbox(), "job_try": 1}
+
+        with pytest.raises(Retry):  # the claim cannot be released: the job runs again
+            await send_outbound(ctx, payload)
+        assert len(fake.calls_to("sendMessage")) == 1
+        with pytest.raises(Retry):  # Redis still away: tried later, and nothing sent now
+            await send_outbound(ctx | {"job_try": 2}, payload)
+
+        proxy.cut = False  # Redis is back
+        assert await send_outbound(ctx | {"job_try": 3}, payload) == ALREADY_SENT
+        await behind.aclose()
+
+    assert len(fake.calls_to("sendMessage")) == 1
+    assert await DeliveryLedger(rig.redis, keys=rig.keys).was_sent(message.id) is True
 
 
 async def test_a_payload_that_is_not_a_message_is_dropped_not_retried(rig: WorkerRig) -> None:

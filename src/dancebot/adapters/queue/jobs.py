@@ -46,6 +46,8 @@ from dancebot.ports.outbox import AdminNotifier, Outbox
 
 log = structlog.get_logger(__name__)
 
+_UNMARKED_KEPT = 10_000  # sent-but-unrecorded ids kept per process (oldest dropped)
+
 DEPS = "dancebot_deps"  # ctx keys set by the worker's on_startup
 OUTBOX = "dancebot_outbox"
 
@@ -68,6 +70,9 @@ class WorkerDeps:
     dead_letters: DeadLetters
     rate_limits: ChannelRateLimits
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    # sent by this process while Redis could not record it (id → the channel's message id):
+    # a run of the same job again (Redis came back, arq retries) records it and sends nothing
+    unmarked: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -130,6 +135,9 @@ async def deliver(
 ) -> str:
     """One run of the job for ``message`` (``job_try``: arq's count of runs, from 1)."""
     ledger = deps.ledger
+    if message.id in deps.unmarked:
+        await _mark_sent(deps, message, deps.unmarked[message.id], again=True)
+        return ALREADY_SENT
     if await ledger.was_sent(message.id):
         log.info("outbound_already_sent", **_fields(message))
         return ALREADY_SENT
@@ -192,15 +200,30 @@ async def _attempt(
 
 
 async def _mark_sent(
-    deps: WorkerDeps, message: OutboundMessage, channel_message_id: str | None
+    deps: WorkerDeps,
+    message: OutboundMessage,
+    channel_message_id: str | None,
+    *,
+    again: bool = False,
 ) -> None:
     try:
         await deps.ledger.mark_sent(message.id, channel_message_id=channel_message_id)
     except Exception as exc:
-        # The client has the message; a retry could only send it twice. The job ends here.
+        # The client has the message; a retry could only send it twice. This process keeps
+        # it as sent and records it when the job runs again.
+        if len(deps.unmarked) >= _UNMARKED_KEPT:
+            deps.unmarked.pop(next(iter(deps.unmarked)))
+        deps.unmarked[message.id] = channel_message_id
         log.error(
             "outbound_sent_unmarked", **_fields(message), error=f"{type(exc).__name__}: {exc}"
         )
+        if again:
+            raise  # still no Redis: the job is tried again later, and still sends nothing
+    else:
+        deps.unmarked.pop(message.id, None)
+    if again:
+        log.info("outbound_sent_recorded_late", **_fields(message))
+        return
     OUTBOUND_SENT.labels(message.channel.value).inc()
     log.info("outbound_sent", **_fields(message), channel_message_id=channel_message_id)
 
