@@ -68,12 +68,11 @@ class ServiceMatcher:
         # an ending or a typo (long keys only)
         self._by_first_form: dict[str, list[int]] = {}
         self._by_key: dict[str, list[int]] = {}
+        self._fuzzy_by_length: dict[int, list[int]] = {}
         for index, alias in enumerate(self._aliases):
             for form in alias.forms[0]:
                 self._by_first_form.setdefault(form, []).append(index)
             self._by_key.setdefault(alias.key, []).append(index)
-        self._fuzzy_by_length: dict[int, list[int]] = {}
-        for index, alias in enumerate(self._aliases):
             if len(alias.key) >= _MIN_EXTENDED_KEY:
                 self._fuzzy_by_length.setdefault(len(alias.key), []).append(index)
 

@@ -136,7 +136,7 @@ async def deliver(
     """One run of the job for ``message`` (``job_try``: arq's count of runs, from 1)."""
     ledger = deps.ledger
     if message.id in deps.unmarked:
-        await _mark_sent(deps, message, deps.unmarked[message.id], again=True)
+        await _record_late(deps, message)
         return ALREADY_SENT
     if await ledger.was_sent(message.id):
         log.info("outbound_already_sent", **_fields(message))
@@ -200,32 +200,30 @@ async def _attempt(
 
 
 async def _mark_sent(
-    deps: WorkerDeps,
-    message: OutboundMessage,
-    channel_message_id: str | None,
-    *,
-    again: bool = False,
+    deps: WorkerDeps, message: OutboundMessage, channel_message_id: str | None
 ) -> None:
     try:
         await deps.ledger.mark_sent(message.id, channel_message_id=channel_message_id)
     except Exception as exc:
         # The client has the message; a retry could only send it twice. This process keeps
-        # it as sent and records it when the job runs again.
+        # it as sent and records it when the job runs again (``_record_late``).
         if len(deps.unmarked) >= _UNMARKED_KEPT:
             deps.unmarked.pop(next(iter(deps.unmarked)))
         deps.unmarked[message.id] = channel_message_id
         log.error(
             "outbound_sent_unmarked", **_fields(message), error=f"{type(exc).__name__}: {exc}"
         )
-        if again:
-            raise  # still no Redis: the job is tried again later, and still sends nothing
-    else:
-        deps.unmarked.pop(message.id, None)
-    if again:
-        log.info("outbound_sent_recorded_late", **_fields(message))
-        return
     OUTBOUND_SENT.labels(message.channel.value).inc()
     log.info("outbound_sent", **_fields(message), channel_message_id=channel_message_id)
+
+
+async def _record_late(deps: WorkerDeps, message: OutboundMessage) -> None:
+    """Record a send this process made while Redis was away. Raises while it still is: the
+    job is tried again later, and still sends nothing."""
+    channel_message_id = deps.unmarked[message.id]
+    await deps.ledger.mark_sent(message.id, channel_message_id=channel_message_id)
+    del deps.unmarked[message.id]
+    log.info("outbound_sent_recorded_late", **_fields(message))
 
 
 def _observe_send(message: OutboundMessage, started: float, outcome: str) -> None:

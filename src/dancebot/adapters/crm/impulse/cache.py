@@ -79,15 +79,13 @@ class ScheduleCache:
         if not ok or raw is None:
             return None
         seen = self._rules_seen
-        if seen is not None and seen[0] == raw:
-            age = now - seen[1]
-            return seen[2] if timedelta(0) <= age < self._schedule_ttl else None
-        items = _fresh(raw, ttl=self._schedule_ttl, now=now)
-        if not isinstance(items, list):
-            return None
-        rules = [i for i in items if isinstance(i, dict)]
-        self._rules_seen = (raw, _fetched_at(raw), rules)
-        return rules
+        if seen is None or seen[0] != raw:
+            decoded = _decoded(raw)
+            if decoded is None or not isinstance(decoded[1], list):
+                return None
+            seen = (raw, decoded[0], [i for i in decoded[1] if isinstance(i, dict)])
+            self._rules_seen = seen
+        return seen[2] if _young(seen[1], ttl=self._schedule_ttl, now=now) else None
 
     async def put_rules(self, records: Sequence[dict[str, Any]], *, now: datetime) -> None:
         entry = _entry(list(records), now=now)
@@ -207,25 +205,31 @@ def _entry(value: Any, *, now: datetime) -> str:
 
 def _fresh(raw: Any, *, ttl: timedelta, now: datetime) -> Any:
     """The value of an entry younger than ``ttl``; None for a missing, stale or corrupt one."""
+    decoded = _decoded(raw)
+    return decoded[1] if decoded is not None and _young(decoded[0], ttl=ttl, now=now) else None
+
+
+def _decoded(raw: Any) -> tuple[datetime, Any] | None:
+    """An entry's ``(fetched_at, value)``; None for a missing or corrupt one."""
     if raw is None:
         return None
     try:
         entry = json.loads(raw)
-        fetched_at = datetime.fromisoformat(entry["fetched_at"])
-        value = entry["value"]
-        age = now - fetched_at
+        return datetime.fromisoformat(entry["fetched_at"]), entry["value"]
     except (ValueError, KeyError, TypeError) as exc:
         _log_failure("decode", exc)
         return None
-    # an entry "from the future" (a clock moved back) is not trusted either
-    if age < timedelta(0) or age >= ttl:
-        return None
-    return value
 
 
-def _fetched_at(raw: Any) -> datetime:
-    """When an entry ``_fresh`` has just accepted was fetched."""
-    return datetime.fromisoformat(json.loads(raw)["fetched_at"])
+def _young(fetched_at: datetime, *, ttl: timedelta, now: datetime) -> bool:
+    """Fetched less than ``ttl`` before ``now``. An entry "from the future" (a clock moved
+    back), or with a time that cannot be compared, is not trusted either."""
+    try:
+        age = now - fetched_at
+    except TypeError as exc:
+        _log_failure("decode", exc)
+        return False
+    return timedelta(0) <= age < ttl
 
 
 def _counts(value: Any) -> dict[int, int] | None:

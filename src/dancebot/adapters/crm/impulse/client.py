@@ -209,10 +209,9 @@ class ImpulseClient:
     async def _fetch_schedule(
         self, date_from: date, date_to: date, style_id: int | None, group_id: int | None
     ) -> list[Lesson]:
-        await self._active_rules()
         wanted = [
             rule
-            for rule in self._rules
+            for rule in await self._active_rules()
             if (group_id is None or rule.group.id == group_id)
             and (style_id is None or (rule.group.style and rule.group.style.id == style_id))
         ]
