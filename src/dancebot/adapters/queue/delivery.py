@@ -27,11 +27,11 @@ idempotency key, so no client can close that window; it is the price of never lo
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from dancebot.adapters.storage import owned_key
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.ports.channels import (
     ChannelError,
@@ -49,11 +49,6 @@ OUTSIDE_WINDOW = "outside_window"
 UNAVAILABLE = "unavailable"
 TOO_MANY_TRIES = "too_many_tries"
 NO_SENDER = "no_sender"
-
-# Compare-and-delete: only the worker that took the claim lets it go.
-_RELEASE = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +144,12 @@ class DeliveryLedger:
 
     async def claim(self, message_id: str, *, ttl_seconds: float) -> str | None:
         """The claim's owner token, or None when another worker is sending it now."""
-        token = uuid.uuid4().hex
-        taken = await self._redis.set(
-            self._keys.outbound_claim(message_id), token, nx=True, px=int(ttl_seconds * 1000)
+        return await owned_key.take(
+            self._redis, self._keys.outbound_claim(message_id), ttl_seconds=ttl_seconds
         )
-        return token if taken else None
 
     async def release(self, message_id: str, token: str) -> None:
-        await self._redis.eval(_RELEASE, 1, self._keys.outbound_claim(message_id), token)  # type: ignore[misc]
+        await owned_key.give_up(self._redis, self._keys.outbound_claim(message_id), token)
 
     async def failures(self, message_id: str) -> int:
         raw = await self._redis.hget(self._keys.outbound_state(message_id), "failures")  # type: ignore[misc]

@@ -6,16 +6,13 @@ import uuid
 
 from redis.asyncio import Redis
 
+from dancebot.adapters.storage import owned_key
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.messages import Channel, UnifiedMessage
 
 LOCK_TTL_MS = 60_000  # longer than one turn with the CRM's timeout and retries
 QUEUE_TTL_SECONDS = 24 * 3600
 
-# Delete the lock only if we still own it.
-_RELEASE = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
 # Our lock: the next message, the lock extended; no message: the lock released — one step, so
 # a message queued after it finds the lock free and its sender takes it. Not ours: nothing.
 _NEXT_OR_LEAVE = (
@@ -62,4 +59,4 @@ class RedisChatGate:
         return UnifiedMessage.model_validate_json(raw)
 
     async def leave(self, channel: Channel, chat_id: str, token: str) -> None:
-        await self._redis.eval(_RELEASE, 1, self._keys.chat_lock(channel.value, chat_id), token)
+        await owned_key.give_up(self._redis, self._keys.chat_lock(channel.value, chat_id), token)

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from redis.asyncio import Redis
 
+from dancebot.adapters.storage import owned_key
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.ports.storage import FallbackEntry
 
@@ -23,10 +24,6 @@ if not redis.call('zscore', KEYS[2], ARGV[1]) then return 0 end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 if ARGV[3] == '1' then redis.call('zrem', KEYS[2], ARGV[1]) end
 return 1
-"""
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
 """
 
 
@@ -75,13 +72,12 @@ class RedisFallbackQueue:
         return bool(written)
 
     async def lock_retry_pass(self, ttl_seconds: float) -> str | None:
-        token = uuid.uuid4().hex
-        key = self._keys.fallback_retry_lock()
-        taken = await self._redis.set(key, token, nx=True, px=int(ttl_seconds * 1000))
-        return token if taken else None
+        return await owned_key.take(
+            self._redis, self._keys.fallback_retry_lock(), ttl_seconds=ttl_seconds
+        )
 
     async def unlock_retry_pass(self, token: str) -> None:
-        await self._redis.eval(_RELEASE, 1, self._keys.fallback_retry_lock(), token)
+        await owned_key.give_up(self._redis, self._keys.fallback_retry_lock(), token)
 
     async def claim(self, entry_id: int, ttl_seconds: float) -> tuple[str, FallbackEntry] | None:
         token = uuid.uuid4().hex
@@ -98,7 +94,7 @@ class RedisFallbackQueue:
         return (token, FallbackEntry.model_validate_json(raw)) if raw else None
 
     async def release(self, entry_id: int, token: str) -> None:
-        await self._redis.eval(_RELEASE, 1, self._keys.fallback_claim(entry_id), token)
+        await owned_key.give_up(self._redis, self._keys.fallback_claim(entry_id), token)
 
     async def size(self) -> int:
         return int(await self._redis.zcard(self._keys.fallback_pending()))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +16,7 @@ from pydantic import ValidationError
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
+from dancebot.adapters.storage import owned_key
 from dancebot.adapters.storage.keys import RedisKeys
 from dancebot.domain.messages import Channel
 from dancebot.domain.privacy import mask_phones_in_text
@@ -29,11 +29,6 @@ SESSION_TTL_SECONDS = 24 * 3600
 _SCAN_BATCH = 200
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-
-# Delete the claim only if we still own it.
-_RELEASE = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-)
 
 
 class RedisSessionStore:
@@ -97,17 +92,12 @@ class RedisSessionStore:
         return [_chat_of(member) for member in members]
 
     async def claim(self, channel: Channel, chat_id: str, *, ttl_seconds: float) -> str | None:
-        token = uuid.uuid4().hex
-        taken = await self._redis.set(
-            self._keys.timeouts_claim(channel, chat_id),
-            token,
-            nx=True,
-            px=int(ttl_seconds * 1000),
+        return await owned_key.take(
+            self._redis, self._keys.timeouts_claim(channel, chat_id), ttl_seconds=ttl_seconds
         )
-        return token if taken else None
 
     async def release(self, channel: Channel, chat_id: str, token: str) -> None:
-        await self._redis.eval(_RELEASE, 1, self._keys.timeouts_claim(channel, chat_id), token)
+        await owned_key.give_up(self._redis, self._keys.timeouts_claim(channel, chat_id), token)
 
     async def refresh(self, channel: Channel, chat_id: str) -> None:
         key = self._keys.session(channel, chat_id)
