@@ -7,7 +7,8 @@ is parametrized over both → ``sender``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from starlette.types import ASGIApp
@@ -56,3 +57,12 @@ async def api(fake: FakeTelegram, fake_app: ASGIApp, fake_url: str | None) -> As
 @pytest.fixture
 def sender(api: BotApi) -> TelegramSender:
     return TelegramSender(api)
+
+
+async def eventually(condition: Callable[[], object], *, seconds: float = 5.0) -> None:
+    """Wait until ``condition()`` is true, polling; fail loudly after ``seconds``."""
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition never became true")

@@ -4,7 +4,6 @@ that are not tokens, and errors that carry nothing of the original exception."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -24,15 +23,7 @@ from dancebot.ports.channels import ChannelUnavailable
 from dancebot.testing.fake_telegram import FakeTelegram
 from dancebot.testing.serve import serve_app
 
-from .conftest import REQUEST_TIMEOUT, make_api
-
-
-async def eventually(condition: Callable[[], object]) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never became true")
+from .conftest import REQUEST_TIMEOUT, eventually, make_api
 
 
 async def test_a_long_poll_outlives_the_default_timeout(
@@ -47,7 +38,8 @@ async def test_a_long_poll_outlives_the_default_timeout(
 
     with capture_logs() as logs:
         task = asyncio.create_task(run_polling(api, on_update=on_update, stop=stop, timeout=1))
-        await eventually(lambda: len(fake.calls_to("getUpdates")) >= 2)  # the first one ended
+        # the first one ended
+        await eventually(lambda: len(fake.calls_to("getUpdates")) >= 2, seconds=10)
         stop.set()
         assert await asyncio.wait_for(task, timeout=5) == 0
     await api.close()
@@ -87,7 +79,9 @@ async def test_a_poll_answer_that_is_no_list_of_updates_is_a_failure_and_backs_o
     with capture_logs() as logs:
         polling = run_polling(api, on_update=on_update, stop=stop, first_backoff=0.01)
         task = asyncio.create_task(polling)
-        await eventually(lambda: any(e["event"] == "telegram_polling_failed" for e in logs))
+        await eventually(
+            lambda: any(e["event"] == "telegram_polling_failed" for e in logs), seconds=10
+        )
         stop.set()
         assert await asyncio.wait_for(task, timeout=5) == 0
     await api.close()

@@ -17,7 +17,7 @@ from dancebot.adapters.channels.telegram.sender import TelegramSender
 from dancebot.ports.channels import ChannelRejected
 from dancebot.testing.fake_telegram import FakeTelegram, callback_update, text_update
 
-from .conftest import make_api
+from .conftest import eventually, make_api
 
 CHAT = 351_234_567
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -33,15 +33,6 @@ def collector(stop: asyncio.Event, *, until: int) -> tuple[list[dict[str, Any]],
             stop.set()
 
     return received, on_update
-
-
-async def eventually(condition: Callable[[], object]) -> None:
-    """Wait (up to 5 s) until ``condition()`` is true."""
-    for _ in range(500):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition never became true")
 
 
 async def poll(api: BotApi | TelegramSender, on_update: Handler, stop: asyncio.Event) -> int:
