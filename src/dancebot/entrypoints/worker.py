@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
@@ -202,6 +203,24 @@ class ResilientWorker(Worker):
                 self.job_counter -= 1
                 self.sem.release()
                 raise RedisConnectionError(str(exc)) from exc
+
+    async def close(self) -> None:
+        """arq's ``close`` cancels the jobs in flight and then gathers them without
+        ``return_exceptions``: a job caught mid-way re-raises its ``CancelledError`` and the
+        shutdown stops there, before ``on_shutdown`` closes the database and HTTP clients
+        and before the Redis pool is closed. A job cut off at shutdown is expected (it runs
+        again after its in-progress timeout, D14), so it is collected, not raised."""
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        if not self._pool:
+            return
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        self.tasks.clear()
+        await self.pool.delete(self.health_check_key)
+        if self.on_shutdown:
+            await self.on_shutdown(self.ctx)
+        await self.pool.aclose(close_connection_pool=True)
+        self._pool = None
 
 
 def run_resilient_worker(settings: dict[str, Any]) -> ResilientWorker:
