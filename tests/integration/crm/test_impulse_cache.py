@@ -254,3 +254,39 @@ async def test_counts_read_while_a_booking_lands_are_never_served(
 
     later = await cache.lookup_taken([NEXT_WED], now=clock.now())
     assert later is not None and later.found == {}
+
+
+async def test_a_cached_schedule_costs_one_redis_round_trip(
+    cached_client: ImpulseClient, cache_redis: aioredis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules, the versions of the days and their counts are one script call (D80)."""
+    first = await cached_client.get_schedule(**WEEK)
+    commands: list[str] = []
+    execute = cache_redis.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        commands.append(str(args[0]))
+        return await execute(*args, **options)
+
+    monkeypatch.setattr(cache_redis, "execute_command", counted)
+
+    again = await cached_client.get_schedule(**WEEK)
+
+    assert again == first
+    assert commands == ["EVALSHA"]
+
+
+async def test_a_version_that_is_not_a_number_reads_as_zero_on_both_sides(
+    cache: ScheduleCache, cache_redis: aioredis.Redis, key_prefix: str, clock: VirtualClock
+) -> None:
+    """The script builds the counts' keys it reads, ``put_taken`` the keys it writes: they
+    agree even on a version key that holds garbage."""
+    await cache_redis.set(RedisKeys(prefix=key_prefix).crm_cache_day_version("2026-03-11"), "x")
+    lookup = await cache.lookup_taken([NEXT_WED], now=clock.now())
+    assert lookup is not None and lookup.found == {}
+    await cache.put_taken(lookup, {NEXT_WED: {100: 4}}, now=clock.now())
+
+    again = await cache.lookup_taken([NEXT_WED], now=clock.now())
+
+    assert again is not None and again.found == {NEXT_WED: {100: 4}}
+    assert again.keys == lookup.keys

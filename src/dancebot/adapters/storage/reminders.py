@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from dancebot.adapters.metrics import REMINDERS_LATE, REMINDERS_SENT
 from dancebot.adapters.storage.keys import RedisKeys
@@ -34,6 +35,7 @@ from dancebot.ports.outbox import AdminNotifier, Outbox
 log = structlog.get_logger(__name__)
 
 LATE_AFTER_SECONDS = 300  # the contract allows ±5 min
+CONTACT_TTL_SECONDS = 90 * 24 * 3600
 
 
 class RedisContacts:
@@ -44,10 +46,19 @@ class RedisContacts:
         self._keys = keys
 
     async def remember(self, phone: str, channel: Channel, chat_id: str) -> None:
-        if channel in (Channel.TELEGRAM, Channel.WHATSAPP):
-            key = self._keys.contact_channels(phone)
-            await self._redis.hset(key, channel.value, chat_id)
-            await self._redis.expire(key, 90 * 24 * 3600)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if self.queue_remember(pipe, phone, channel, chat_id):
+                await pipe.execute()
+
+    def queue_remember(self, pipe: Pipeline, phone: str, channel: Channel, chat_id: str) -> bool:
+        """Add ``remember``'s writes to ``pipe`` (one round trip with the caller's own);
+        False when there is nothing to remember (a channel with no chat to reach)."""
+        if channel not in (Channel.TELEGRAM, Channel.WHATSAPP):
+            return False
+        key = self._keys.contact_channels(phone)
+        pipe.hset(key, channel.value, chat_id)
+        pipe.expire(key, CONTACT_TTL_SECONDS)
+        return True
 
     async def chat_on(self, phone: str, channel: Channel) -> str | None:
         raw = await self._redis.hget(self._keys.contact_channels(phone), channel.value)
@@ -81,19 +92,26 @@ class RedisReminders:
     async def schedule_for(self, *, booking_id: int, reminder: ReminderRequest) -> None:
         start = datetime.fromisoformat(reminder.lesson_start_iso)
         due = due_times(start, now=self._clock.now())
-        await self._redis.set(self._keys.reminder(booking_id), json.dumps(asdict(reminder)))
-        if due:
-            await self._redis.zadd(
-                self._keys.reminders_due(),
-                {f"{booking_id}:{kind.value}": at.timestamp() for kind, at in due.items()},
+        # one round trip, all or nothing: the booking's details, its due times, the contact
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._keys.reminder(booking_id), json.dumps(asdict(reminder)))
+            if due:
+                pipe.zadd(
+                    self._keys.reminders_due(),
+                    {f"{booking_id}:{kind.value}": at.timestamp() for kind, at in due.items()},
+                )
+            self._contacts.queue_remember(
+                pipe, reminder.client_phone, reminder.channel, reminder.chat_id
             )
-        await self._contacts.remember(reminder.client_phone, reminder.channel, reminder.chat_id)
+            await pipe.execute()
         log.info("reminders_scheduled", booking_id=booking_id, kinds=[k.value for k in due])
 
     async def cancel_for(self, booking_id: int) -> None:
         members = [f"{booking_id}:{kind.value}" for kind in ReminderKind]
-        await self._redis.zrem(self._keys.reminders_due(), *members)
-        await self._redis.delete(self._keys.reminder(booking_id))
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self._keys.reminders_due(), *members)
+            pipe.delete(self._keys.reminder(booking_id))
+            await pipe.execute()
 
     async def next_due_at(self) -> datetime | None:
         first = await self._redis.zrange(self._keys.reminders_due(), 0, 0, withscores=True)

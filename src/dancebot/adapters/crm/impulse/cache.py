@@ -42,6 +42,26 @@ _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseModel)
 _VERSION_SECONDS = 24 * 3600
 
+# KEYS: the rules, the epoch, then one version key per day; ARGV: the counts' key prefix
+# (``…:crm:taken:``), then the days. Returns the rules entry, the epoch, then per day its
+# version and the counts stored under (epoch, day, version) — as ``read`` builds the keys
+# it writes, a version that is not an integer reading as 0 on both sides.
+_READ = """
+local function version(raw)
+  local n = tonumber(raw)
+  if n == nil or n ~= math.floor(n) then return '0' end
+  return string.format('%d', n)
+end
+local epoch = version(redis.call('get', KEYS[2]))
+local out = {redis.call('get', KEYS[1]), epoch}
+for i = 3, #KEYS do
+  local v = version(redis.call('get', KEYS[i]))
+  out[#out + 1] = v
+  out[#out + 1] = redis.call('get', ARGV[1] .. epoch .. ':' .. ARGV[i - 1] .. ':' .. v)
+end
+return out
+"""
+
 
 class ScheduleCache:
     """Schedule rules, per-day reservation counts and groups in Redis (real or fakeredis:
@@ -71,12 +91,41 @@ class ScheduleCache:
         # the last rules entry read, and what it decoded to: the same entry gives the same
         # list object back, so a caller may keep what it derived from it (``is`` check)
         self._rules_seen: tuple[Any, datetime, list[dict[str, Any]]] | None = None
+        self._read_lua = redis.register_script(_READ)
 
     async def get_rules(self, *, now: datetime) -> list[dict[str, Any]] | None:
         """The CRM's schedule rules as it sent them, if younger than the schedule TTL. While
         the stored entry stays the same, every call returns the same list object."""
-        ok, raw = await self._run("get", lambda: self._redis.get(self._keys.crm_cache("rules")))
-        if not ok or raw is None:
+        return (await self.read([], now=now)).rules
+
+    async def lookup_taken(self, days: Sequence[date], *, now: datetime) -> TakenLookup | None:
+        """The days' cached reservation counts, and the keys to store missing ones under;
+        None when Redis is unavailable. Take it *before* reading the CRM."""
+        return (await self.read(days, now=now)).taken
+
+    async def read(self, days: Sequence[date], *, now: datetime) -> CachedSchedule:
+        """``get_rules`` and ``lookup_taken`` of ``days`` in one round trip: a script reads
+        the rules, the epoch and each day's version, and the counts stored under them."""
+        version_keys = [self._keys.crm_cache_day_version(day.isoformat()) for day in days]
+        keys = [self._keys.crm_cache("rules"), self._keys.crm_cache_epoch(), *version_keys]
+        args = [self._keys.crm_cache("taken", ""), *(day.isoformat() for day in days)]
+        ok, raw = await self._run("get", lambda: self._read_lua(keys, args))
+        if not ok or not isinstance(raw, list) or len(raw) != 2 + 2 * len(days):
+            return CachedSchedule(rules=None, taken=None)
+        epoch = _version(raw[1])
+        found: dict[date, dict[int, int]] = {}
+        taken_keys: dict[date, str] = {}
+        for n, day in enumerate(days):
+            version, entry = _version(raw[2 + 2 * n]), raw[3 + 2 * n]
+            taken_keys[day] = self._keys.crm_cache("taken", epoch, day.isoformat(), version)
+            counts = _counts(_fresh(entry, ttl=self._schedule_ttl, now=now))
+            if counts is not None:
+                found[day] = counts
+        taken = TakenLookup(keys=taken_keys, found=found)
+        return CachedSchedule(rules=self._rules(raw[0], now=now), taken=taken)
+
+    def _rules(self, raw: Any, *, now: datetime) -> list[dict[str, Any]] | None:
+        if raw is None:
             return None
         seen = self._rules_seen
         if seen is None or seen[0] != raw:
@@ -90,27 +139,6 @@ class ScheduleCache:
     async def put_rules(self, records: Sequence[dict[str, Any]], *, now: datetime) -> None:
         entry = _entry(list(records), now=now)
         await self._set({self._keys.crm_cache("rules"): entry}, ttl=self._schedule_ttl)
-
-    async def lookup_taken(self, days: Sequence[date], *, now: datetime) -> TakenLookup | None:
-        """The days' cached reservation counts, and the keys to store missing ones under;
-        None when Redis is unavailable. Take it *before* reading the CRM."""
-        version_keys = [self._keys.crm_cache_epoch()]
-        version_keys += [self._keys.crm_cache_day_version(day.isoformat()) for day in days]
-        ok, versions = await self._run("versions", lambda: self._redis.mget(version_keys))
-        if not ok or versions is None:
-            return None
-        epoch = _version(versions[0])
-        keys = {
-            day: self._keys.crm_cache("taken", epoch, day.isoformat(), _version(raw))
-            for day, raw in zip(days, versions[1:], strict=True)
-        }
-        ok, raws = await self._run("get", lambda: self._redis.mget(list(keys.values())))
-        found: dict[date, dict[int, int]] = {}
-        for day, raw in zip(keys, raws or [], strict=False):
-            counts = _counts(_fresh(raw, ttl=self._schedule_ttl, now=now))
-            if counts is not None:
-                found[day] = counts
-        return TakenLookup(keys=keys, found=found)
 
     async def put_taken(
         self, lookup: TakenLookup, counts: dict[date, dict[int, int]], *, now: datetime
@@ -182,6 +210,15 @@ class ScheduleCache:
             self._resume_at = time.monotonic() + self._pause
             _log_failure(operation, exc)
             return False, None
+
+
+@dataclass(frozen=True, slots=True)
+class CachedSchedule:
+    """One ``read``: the rules (None when missing or stale) and the days' lookup (None when
+    Redis is unavailable)."""
+
+    rules: list[dict[str, Any]] | None
+    taken: TakenLookup | None
 
 
 @dataclass(frozen=True, slots=True)

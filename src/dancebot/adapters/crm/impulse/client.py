@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -13,7 +13,7 @@ import structlog
 
 from dancebot.adapters.crm.impulse import fields as f
 from dancebot.adapters.crm.impulse.api import Columns, ImpulseApi, Record
-from dancebot.adapters.crm.impulse.cache import ScheduleCache
+from dancebot.adapters.crm.impulse.cache import ScheduleCache, TakenLookup
 from dancebot.adapters.crm.impulse.expand import expand_one, expand_rules
 from dancebot.adapters.crm.impulse.models import (
     WireClient,
@@ -174,9 +174,10 @@ class ImpulseClient:
             rule.id: rule
             for rule in parse_records(WireSchedule, await self._api.list_all(f.SCHEDULE))
         }
-        taken = await self._taken(
-            min(r.date for r in reservations), max(r.date for r in reservations)
-        )
+        first, last = min(r.date for r in reservations), max(r.date for r in reservations)
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        lookup = await self._cache.lookup_taken(days, now=self._now()) if self._cache else None
+        taken = await self._taken(days, lookup)
         bookings = []
         for reservation in reservations:
             rule = rules.get(reservation.schedule.id)
@@ -209,19 +210,21 @@ class ImpulseClient:
     async def _fetch_schedule(
         self, date_from: date, date_to: date, style_id: int | None, group_id: int | None
     ) -> list[Lesson]:
+        days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+        # the rules and the days' counts from the cache in one round trip
+        cached = await self._cache.read(days, now=self._now()) if self._cache else None
         wanted = [
             rule
-            for rule in await self._active_rules()
+            for rule in await self._active_rules(cached.rules if cached else None)
             if (group_id is None or rule.group.id == group_id)
             and (style_id is None or (rule.group.style and rule.group.style.id == style_id))
         ]
         if not wanted:
             return []
         ids = {rule.id for rule in wanted}
-        taken = await self._taken(date_from, date_to)
+        taken = await self._taken(days, cached.taken if cached else None)
         lessons: list[Lesson] = []
-        day = date_from
-        while day <= date_to:
+        for day in days:
             for lesson in self._day_lessons(day):
                 if lesson.schedule_id not in ids:
                     continue
@@ -231,7 +234,6 @@ class ImpulseClient:
                     if used == 0
                     else lesson.model_copy(update={"free_places": max(lesson.capacity - used, 0)})
                 )
-            day += timedelta(days=1)
         return lessons
 
     def _day_lessons(self, day: date) -> list[Lesson]:
@@ -245,8 +247,9 @@ class ImpulseClient:
             self._days[day] = lessons
         return lessons
 
-    async def _active_rules(self) -> list[WireSchedule]:
-        records = await self._cache.get_rules(now=self._now()) if self._cache else None
+    async def _active_rules(self, records: list[dict[str, Any]] | None) -> list[WireSchedule]:
+        """The active rules from the cached ``records``, read from the CRM (and cached) when
+        there are none."""
         if records is None:
             records = await self._api.list_all(f.SCHEDULE, columns=_ACTIVE)
             if self._cache is not None:
@@ -257,11 +260,12 @@ class ImpulseClient:
             self._days = {}
         return self._rules
 
-    async def _taken(self, date_from: date, date_to: date) -> Counter[tuple[int, date]]:
-        """Live reservations per ``(schedule id, date)`` in the date range: cached days from
-        the cache, the others in one CRM read spanning them."""
-        days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
-        lookup = await self._cache.lookup_taken(days, now=self._now()) if self._cache else None
+    async def _taken(
+        self, days: list[date], lookup: TakenLookup | None
+    ) -> Counter[tuple[int, date]]:
+        """Live reservations per ``(schedule id, date)`` on ``days`` (consecutive): the days
+        ``lookup`` found cached, the others in one CRM read spanning them (stored under the
+        keys ``lookup`` took before the read)."""
         found = lookup.found if lookup is not None else {}
         missing = [day for day in days if day not in found]
         taken: Counter[tuple[int, date]] = Counter(
