@@ -1,6 +1,7 @@
 """The engine alone: booking conversations straight into ``InboundPipeline.handle`` (no
-HTTP, no worker), 8 chats in flight, embedded (fakeredis, SQLite, the emulator in process)
-or on the real Redis and PostgreSQL. Its floor does the same I/O per message with no logic:
+webhook, no worker), 8 chats in flight, embedded (fakeredis, SQLite, the emulator in
+process) or on the servers: the real Redis and PostgreSQL and the emulator as a process of
+its own (D81). Its floor does the same I/O per message with no logic:
 read and write a session-sized value in Redis and insert one audit-sized row."""
 
 from __future__ import annotations
@@ -37,13 +38,22 @@ _SESSION = json.dumps({"state": "IDLE", "slots": {"name": "Мария"}, "histor
 
 
 async def engine_rate(
-    conversation_count: int, *, tmp: Path, redis_url: str | None, database_url: str | None
+    conversation_count: int,
+    *,
+    tmp: Path,
+    redis_url: str | None,
+    database_url: str | None,
+    crm_url: str | None = None,
 ) -> tuple[float, int]:
-    """Messages a second through the engine and how many conversations ended booked."""
+    """Messages a second through the engine and how many conversations ended booked. The
+    CRM is the emulator in this process, or the one serving at ``crm_url`` (a process of its
+    own, as Redis and PostgreSQL are: its server side is not the engine's work)."""
     settings = Settings(
         kb_path=PROJECT / "knowledge/studio_tatyana.yaml",
         impulse_emulator_seed=PROJECT / "seeds/studio_tatyana.yaml",
         impulse_emulator_state="memory",
+        impulse_base_url=crm_url,
+        impulse_api_key="emulator-key",
         redis_url=redis_url,
         database_url=database_url,
         DANCEBOT_VAR_DIR=tmp,

@@ -281,7 +281,7 @@ async def _forget(prefix: str) -> None:
     await redis.aclose()
 
 
-async def _engine(plan: Plan, logs: Path) -> dict[str, Any]:
+async def _engine(plan: Plan, logs: Path, procs: Processes) -> dict[str, Any]:
     out: dict[str, Any] = {}
     n = plan.engine_conversations
     emb = logs / "embedded"
@@ -298,8 +298,9 @@ async def _engine(plan: Plan, logs: Path) -> dict[str, Any]:
         out["servers_floor"] = await engine.engine_floor(
             n * 3, tmp=logs, redis_url=REDIS_URL, database_url=dsn
         )
+        crm_url = await _emulator(logs, procs)  # a fresh one: nothing booked yet
         out["servers"], out["servers_booked"] = await engine.engine_rate(
-            n, tmp=logs, redis_url=REDIS_URL, database_url=dsn
+            n, tmp=logs, redis_url=REDIS_URL, database_url=dsn, crm_url=crm_url
         )
         out["servers_load"] = load_average()
     finally:
@@ -441,7 +442,8 @@ async def main_async(quick: bool, json_path: Path) -> int:
                     procs=procs,
                 )
             procs.stop_all()
-            eng = await _engine(plan, logs)
+            eng = await _engine(plan, logs, procs)
+            procs.stop_all()
         except BaseException:
             procs.stop_all()
             _show_logs(logs)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import structlog.testing
 
-from dancebot.adapters.crm.impulse.client import ImpulseClient
+from dancebot.adapters.crm.impulse.client import CLIENTS_MEMO, ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.domain.crm import LessonRef
 from dancebot.domain.errors import (
@@ -237,3 +237,38 @@ async def test_logs_name_calls_but_never_the_key_or_a_full_phone(
     assert "79990001122" not in text
     assert "test-key" not in text
     assert "Basic" not in text
+
+
+async def test_a_phone_looked_up_again_within_two_minutes_is_not_asked_again(
+    impulse_client: ImpulseClient, emulator_state: EmulatorState, crm_wire: Any, clock: Any
+) -> None:
+    """The summary's lookup serves the booking's (D80): one CRM read, then the created
+    client is known without another; after ``CLIENTS_MEMO`` the CRM is asked again."""
+    assert await impulse_client.find_client("+79990001122") is None
+    assert await impulse_client.find_client("+79990001122") is None
+    created = await impulse_client.create_client(name="Ольга", phone="+79990001122")
+    assert await impulse_client.find_client("+79990001122") == created
+    assert await impulse_client.find_client("+79990001122", name="ольга") == created
+    assert await impulse_client.find_client("+79990001122", name="Пётр") is None
+    assert crm_wire.count("client/list") == 1
+
+    emulator_state.update("client", {"name": "Пётр", "phone": "79990001122"})  # by the admin
+    clock.advance(CLIENTS_MEMO)
+
+    peter = await impulse_client.find_client("+79990001122", name="Пётр")
+    assert peter is not None and peter.name == "Пётр"
+    assert crm_wire.count("client/list") == 2
+
+
+async def test_a_lost_create_looks_the_phone_up_in_the_crm_whatever_was_remembered(
+    impulse_client: ImpulseClient, emulator_state: EmulatorState, crm_wire: Any
+) -> None:
+    assert await impulse_client.find_client("+79990001122") is None  # remembered: nobody
+    crm_wire.lose = is_write("client")
+
+    created = await impulse_client.create_client(name="Ольга", phone="+79990001122")
+
+    stored = [c for c in emulator_state.snapshot()["client"] if c["phone"] == "79990001122"]
+    assert [c["id"] for c in stored] == [created.id]
+    assert crm_wire.count("client/list") == 2
+    assert await impulse_client.find_client("+79990001122") == created

@@ -45,6 +45,10 @@ _T = TypeVar("_T")
 _LIVE: Columns = {f.DELETED: False}
 _ACTIVE: Columns = {f.DELETED: False, f.ARCHIVED: False}
 _DAYS_KEPT = 400  # memoized days of lessons (a year and more): then start again
+# A phone's client records, as last read or created here, serve lookups this long (D80): the
+# summary's lookup serves the booking's a few seconds later. Then the CRM is asked again.
+CLIENTS_MEMO = timedelta(minutes=2)
+_CLIENTS_KEPT = 1000
 
 
 class ImpulseClient:
@@ -73,6 +77,8 @@ class ImpulseClient:
         self._rules_from: object = None
         self._rules: list[WireSchedule] = []
         self._days: dict[date, list[Lesson]] = {}
+        # phone digits → (when read, the client records on it), see CLIENTS_MEMO
+        self._clients: dict[str, tuple[datetime, list[CrmClient]]] = {}
 
     async def get_schedule(
         self,
@@ -117,6 +123,7 @@ class ImpulseClient:
         try:
             record = await self._api.update(f.CLIENT, body)
         except CrmUnavailable as exc:
+            self._clients.pop(phone_to_wire(phone), None)
             found = await self._recover(self._find_client(phone, retry=False))
             if found is None:
                 raise
@@ -127,7 +134,11 @@ class ImpulseClient:
                 phone=mask_phone(phone),
             )
             return found
-        return parse_one(WireClient, record).to_domain()
+        client = parse_one(WireClient, record).to_domain()
+        digits = phone_to_wire(phone)
+        if (known := self._clients.get(digits)) is not None:
+            self._clients[digits] = (known[0], [*known[1], client])
+        return client
 
     async def create_booking(self, *, client_id: int, lesson: LessonRef) -> Booking:
         """Reserve a place on ``lesson``. On a timeout or a 5xx the client's reservations for
@@ -304,12 +315,25 @@ class ImpulseClient:
         digits = phone_to_wire(phone)
         if not digits:
             return None
-        records = await self._api.list_all(f.CLIENT, columns={f.CLIENT_PHONE: digits}, retry=retry)
-        clients = [c.to_domain() for c in parse_records(WireClient, records)]
+        clients = await self._clients_on(digits, retry=retry)
         if name is not None:
             clients = [c for c in clients if c.name.casefold() == name.casefold()]
         log.info("impulse_find_client", phone=mask_phone(phone), found=bool(clients))
         return clients[0] if clients else None
+
+    async def _clients_on(self, digits: str, *, retry: bool) -> list[CrmClient]:
+        """The client records on a phone: remembered for ``CLIENTS_MEMO`` after a read or a
+        create here; a lookup without retries (a recovery) always asks the CRM."""
+        now = self._now()
+        known = self._clients.get(digits)
+        if retry and known is not None and now - known[0] < CLIENTS_MEMO:
+            return known[1]
+        records = await self._api.list_all(f.CLIENT, columns={f.CLIENT_PHONE: digits}, retry=retry)
+        clients = [c.to_domain() for c in parse_records(WireClient, records)]
+        if len(self._clients) >= _CLIENTS_KEPT:
+            self._clients.clear()
+        self._clients[digits] = (now, clients)
+        return clients
 
     async def _find_reservation(self, client_id: int, lesson: LessonRef) -> Booking | None:
         columns: Columns = {
