@@ -98,19 +98,25 @@ class ServiceMatcher:
 
     def _candidates(self, message: list[str]) -> Iterator[ServiceMatch]:
         forms = [lemmas(word) for word in message]
-        windows = _windows(message)
         phrase = {i for word in forms for form in word for i in self._by_first_form.get(form, ())}
-        joined = {i for _, glued, _ in windows for i in self._by_key.get(glued, ())}
-        for _, glued, unknown in windows:
-            if unknown:  # a key up to _MAX_ENDING shorter (an ending), or 2 longer (a typo)
+        # per alias, only the windows it can score on: its key glued exactly, or, when the
+        # window's last word is unknown, a key up to _MAX_ENDING shorter (an ending) or 2
+        # longer (a typo) — no other window scores (see _glued_score)
+        joined: dict[int, dict[int, _Window]] = {}
+        for n, window in enumerate(_windows(message)):
+            _, glued, unknown = window
+            for i in self._by_key.get(glued, ()):
+                joined.setdefault(i, {})[n] = window
+            if unknown:
                 for size in range(len(glued) - _MAX_ENDING, len(glued) + 3):
-                    joined.update(self._fuzzy_by_length.get(size, ()))
-        for index in sorted(phrase | joined):  # the aliases' own order, as without the index
+                    for i in self._fuzzy_by_length.get(size, ()):
+                        joined.setdefault(i, {})[n] = window
+        for index in sorted(phrase | joined.keys()):  # the aliases' own order
             alias = self._aliases[index]
             if index in phrase:
                 yield from _phrase_matches(alias, message, forms)
             if index in joined:
-                yield from _joined_matches(alias, windows)
+                yield from _joined_matches(alias, [joined[index][n] for n in sorted(joined[index])])
 
 
 def match_service(text: str, services: Sequence[Service]) -> ServiceMatch | None:
@@ -145,10 +151,13 @@ def _phrase_matches(
             yield ServiceMatch(alias.service, EXACT if exact else INFLECTED, alias.text, start)
 
 
-def _windows(message: list[str]) -> list[tuple[int, str, bool]]:
+_Window = tuple[int, str, bool]  # first word, the words glued, whether the last is unknown
+
+
+def _windows(message: list[str]) -> list[_Window]:
     """Up to ``_MAX_JOINED`` words in a row glued together: (first word, glued, whether the
     last word is one the dictionary does not know) — computed once per message."""
-    windows: list[tuple[int, str, bool]] = []
+    windows: list[_Window] = []
     for start in range(len(message)):
         for size in range(1, min(_MAX_JOINED, len(message) - start) + 1):
             part = message[start : start + size]
@@ -159,7 +168,7 @@ def _windows(message: list[str]) -> list[tuple[int, str, bool]]:
     return windows
 
 
-def _joined_matches(alias: _Alias, windows: list[tuple[int, str, bool]]) -> Iterator[ServiceMatch]:
+def _joined_matches(alias: _Alias, windows: list[_Window]) -> Iterator[ServiceMatch]:
     """Words glued or split differently, a colloquial ending, a typo: "хип хопчик", "хилсы"."""
     for start, glued, unknown in windows:
         score = _glued_score(alias.key, glued, unknown=unknown)
