@@ -203,3 +203,19 @@ async def test_slow_database_does_not_hold_the_caller_and_the_row_arrives_later(
     assert elapsed < 2
     assert [entry["event"] for entry in logs] == ["audit_write_slow"]
     assert audit.failed_writes == 0
+
+
+@pytest.mark.postgres
+async def test_every_connection_bounds_a_statement_at_30_seconds(
+    postgres_database_url: str,
+) -> None:
+    """A stuck write gives its pooled connection back (was a ``SET LOCAL`` per audit batch:
+    one more round trip each)."""
+    engine = make_engine(postgres_database_url)
+    try:
+        async with engine.connect() as connection:
+            timeout = await connection.scalar(text("SHOW statement_timeout"))
+    finally:
+        await engine.dispose()
+
+    assert timeout == "30s"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dancebot.adapters.metrics import BOOKINGS
 from dancebot.adapters.storage.db.models import (
@@ -46,7 +46,6 @@ log = structlog.get_logger(__name__)
 
 DEFAULT_WRITE_TIMEOUT_SECONDS = 2.0
 MAX_BATCH_ROWS = 200
-_PG_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 30000"  # milliseconds
 _LOGGED_ERROR_CHARS = 300
 
 
@@ -69,6 +68,7 @@ class SqlAuditLog:
         write_timeout_seconds: float = DEFAULT_WRITE_TIMEOUT_SECONDS,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._engine: AsyncEngine = sessionmaker.kw["bind"]
         self._write_timeout_seconds = write_timeout_seconds
         self._failed_writes = 0
         self._pending: set[asyncio.Task[None]] = set()
@@ -235,15 +235,14 @@ class SqlAuditLog:
 
     async def _insert(self, batch: list[_Queued]) -> None:
         try:
-            async with self._sessionmaker.begin() as session:
-                if session.get_bind().dialect.name == "postgresql":
-                    # Bounds how long a stuck write holds a pooled connection.
-                    await session.execute(text(_PG_STATEMENT_TIMEOUT))
+            # a Core transaction, no ORM session: the rows are plain inserts. A stuck write
+            # is bounded by the engine's statement timeout (``make_engine``).
+            async with self._engine.begin() as connection:
                 tables: dict[Table, list[dict[str, Any]]] = {}
                 for item in batch:
                     tables.setdefault(item.row.table, []).append(item.row.values)
                 for table, rows in tables.items():  # one executemany per table
-                    await session.execute(insert(table), rows)
+                    await connection.execute(insert(table), rows)
         except Exception as exc:  # the conversation must go on whatever the database does
             if len(batch) > 1:  # one bad row must not cost the others theirs
                 for item in batch:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 DEFAULT_SQLITE_NAME = "dancebot.db"
+STATEMENT_TIMEOUT_MS = 30_000  # PostgreSQL cancels a statement of ours after this long
 
 # Plain driver names operators write, mapped to the async drivers this code runs on.
 _ASYNC_DRIVERS = {
@@ -46,10 +47,13 @@ def make_engine(url: str, *, connect_timeout_seconds: float = 10.0) -> AsyncEngi
     """An async engine for ``url`` (already passed through ``database_url``). Connects lazily:
     an unreachable server fails on first use, not here. Statement parameters are kept out of
     exception messages, since they hold message texts. A PostgreSQL server that does not answer
-    fails a connection attempt after ``connect_timeout_seconds`` (asyncpg would wait 60 s)."""
+    fails a connection attempt after ``connect_timeout_seconds`` (asyncpg would wait 60 s), and
+    a statement that runs ``STATEMENT_TIMEOUT_MS`` is cancelled by the server."""
     connect_args: dict[str, object] = {}
     if make_url(url).get_backend_name() == "postgresql":
         connect_args["timeout"] = connect_timeout_seconds
+        # no statement of ours runs this long: a stuck one gives its pooled connection back
+        connect_args["server_settings"] = {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}
     return create_async_engine(
         url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
     )
