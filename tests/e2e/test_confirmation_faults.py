@@ -22,7 +22,7 @@ import pytest
 from tests.e2e.channels.conftest import reservations_of
 from tests.e2e.crm_rig import Rig, open_rig, until
 
-from dancebot.adapters.crm.breaker import BreakerStore
+from dancebot.adapters.crm.breaker import RECHECK_SECONDS, BreakerStore
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -43,8 +43,10 @@ async def _break(rig: Rig, fault: str) -> None:
     if fault == "connection":
         rig.proxy.break_connections()
     elif fault == "circuit_open":
+        # opened by another process: this one sees it within its memo's recheck interval (D78)
         store = BreakerStore(rig.services.redis, keys=rig.keys)
         await store.record_failure(now=rig.clock.now(), threshold=1)
+        rig.clock.advance(timedelta(seconds=RECHECK_SECONDS))
     else:
         rig.emulator.set_fault({"server_error": "down", "timeout": "slow"}.get(fault, fault), 60)
 

@@ -144,7 +144,8 @@ async def build_services(
         now=clock.now,
         cache=ScheduleCache(redis, keys=keys),
     )
-    # degradation L1: after 3 failures the CRM is not called for 30 s (state shared in Redis)
+    # degradation L1: after 3 failures the CRM is not called for 30 s (state shared in Redis;
+    # a clean closed breaker is re-read from it at most once a second, D78)
     crm = CircuitBreakerCRM(impulse, clock=clock, state=BreakerStore(redis, keys=keys))
     sessions = RedisSessionStore(redis, keys=keys, due=TIMEOUT_POLICY)
     fallback = RedisFallbackQueue(redis, keys=keys)

@@ -13,7 +13,13 @@ from tests.integration.crm.conftest import ClientFactory
 from tests.integration.degradation.conftest import BreakerFactory
 
 from dancebot.adapters.clock import VirtualClock
-from dancebot.adapters.crm.breaker import BreakerState, BreakerStore, CircuitBreakerCRM, CircuitOpen
+from dancebot.adapters.crm.breaker import (
+    RECHECK_SECONDS,
+    BreakerState,
+    BreakerStore,
+    CircuitBreakerCRM,
+    CircuitOpen,
+)
 from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.adapters.storage.keys import RedisKeys
@@ -197,13 +203,17 @@ async def test_two_breakers_on_one_redis_share_the_state(
     other_redis: aioredis.Redis,
     emulator_state: EmulatorState,
     sent: list[str],
+    clock: VirtualClock,
 ) -> None:
     app = make_breaker(make_client())
     worker = make_breaker(make_client(), on=other_redis)
+    assert [g.id for g in await worker.get_groups()] == [10]  # the worker saw it closed, clean
     await open_breaker(app, emulator_state)
     before = len(sent)
 
     assert await worker.state() is BreakerState.OPEN
+    # the worker's calls see the app's opening within its recheck interval (D78), no later
+    clock.advance(timedelta(seconds=RECHECK_SECONDS))
     with pytest.raises(CircuitOpen):
         await worker.get_schedule(**WEEK)
     assert len(sent) == before

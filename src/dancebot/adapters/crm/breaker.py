@@ -9,6 +9,12 @@ noticed without client traffic.
 
 The state lives in one Redis hash changed only by Lua scripts, so the app and the worker see
 the same breaker and two processes never both take the half-open trial.
+
+Each breaker also remembers, in process, "closed with no failures, as seen at T" (D78): while
+that memo is younger than ``recheck_seconds`` (``RECHECK_SECONDS``, 1 s) a call is admitted
+without asking Redis. So a breaker opened by another process is seen here within
+``recheck_seconds``; this breaker's own failures drop the memo and are counted in Redis at
+once. Only that admission is local: failures, resets and the half-open trial stay in Redis.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ from dancebot.ports.crm import CRM
 log = structlog.get_logger(__name__)
 
 _T = TypeVar("_T")
+
+# How long "closed with no failures" seen in Redis is trusted before Redis is asked again (D78)
+RECHECK_SECONDS = 1.0
 
 # Hash fields: state (absent = closed), failures, opened_at and trial_at (Unix seconds).
 # ARGV: now, open_seconds. Returns {verdict, failures, since}: verdict closed | trial | open.
@@ -154,6 +163,12 @@ class CircuitBreakerCRM:
     Raises what ``inner`` raises, plus ``CircuitOpen`` (a ``CrmUnavailable``) while open.
     When Redis fails the breaker stands aside (the call goes to the CRM) and logs it: a broken
     breaker must not take the CRM down with it.
+
+    Staleness bound: once Redis said "closed, no failures" (or this breaker's success closed
+    it), calls are admitted without Redis for ``recheck_seconds`` on ``clock``; a breaker
+    opened meanwhile by another process is seen by the first call after that. This breaker's
+    own failure, a trial, an open verdict and a Redis error drop the memo at once, so its own
+    failures count exactly as without it. ``recheck_seconds=0`` asks Redis before every call.
     """
 
     def __init__(
@@ -164,14 +179,21 @@ class CircuitBreakerCRM:
         state: BreakerStore,
         failure_threshold: int = 3,
         open_seconds: float = 30.0,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> None:
-        if failure_threshold < 1 or open_seconds <= 0:
-            raise ValueError("failure_threshold must be ≥ 1 and open_seconds > 0")
+        if failure_threshold < 1 or open_seconds <= 0 or recheck_seconds < 0:
+            raise ValueError(
+                "failure_threshold must be ≥ 1, open_seconds > 0 and recheck_seconds ≥ 0"
+            )
         self._inner = inner
         self._clock = clock
         self._store = state
         self._threshold = failure_threshold
         self._open_seconds = open_seconds
+        self._recheck_seconds = recheck_seconds
+        self._clean_at: datetime | None = None  # the memo: closed with no failures, seen then
+        # bumped whenever the memo is dropped, so an answer read before a drop cannot set it
+        self._generation = 0
 
     async def state(self) -> BreakerState:
         """Closed, open, or half-open (open and past its wait: the next call is a trial).
@@ -276,13 +298,20 @@ class CircuitBreakerCRM:
         return result
 
     async def _admit(self, method: str) -> Admission:
+        now = self._clock.now()
+        if self._known_clean(now):
+            return Admission(allowed=True)
+        generation = self._generation
         try:
-            admission = await self._store.admit(
-                now=self._clock.now(), open_seconds=self._open_seconds
-            )
+            admission = await self._store.admit(now=now, open_seconds=self._open_seconds)
         except RedisError as exc:
             log.error("crm_breaker_store_failed", step="admit", error=type(exc).__name__)
+            self._forget_clean()
             return Admission(allowed=True)
+        if admission.allowed and not admission.trial and admission.failures == 0:
+            self._remember_clean(now, since=generation)
+            return admission
+        self._forget_clean()
         if not admission.allowed:
             log.info("crm_breaker_rejected", method=method)
             raise CircuitOpen("the CRM circuit breaker is open", retry_at=admission.retry_at)
@@ -290,7 +319,23 @@ class CircuitBreakerCRM:
             log.info("crm_breaker_trial", method=method)
         return admission
 
+    def _known_clean(self, now: datetime) -> bool:
+        if self._clean_at is None:
+            return False
+        # a wall clock set back would keep the memo young for as long: count it stale
+        age = (now - self._clean_at).total_seconds()
+        return 0 <= age < self._recheck_seconds
+
+    def _remember_clean(self, seen_at: datetime, *, since: int) -> None:
+        if self._generation == since:  # nothing dropped the memo while Redis was asked
+            self._clean_at = seen_at
+
+    def _forget_clean(self) -> None:
+        self._clean_at = None
+        self._generation += 1
+
     async def _failed(self, method: str, *, error: str) -> None:
+        self._forget_clean()
         try:
             outcome = await self._store.record_failure(
                 now=self._clock.now(), threshold=self._threshold
@@ -308,13 +353,15 @@ class CircuitBreakerCRM:
             )
 
     async def _succeeded(self, *, dirty: bool) -> None:
-        if not dirty:
+        if not dirty:  # nothing new was learnt: the memo, if any, keeps its age
             return
+        seen_at, generation = self._clock.now(), self._generation
         try:
             was = await self._store.record_success()
         except RedisError as exc:
             log.error("crm_breaker_store_failed", step="success", error=type(exc).__name__)
             return
+        self._remember_clean(seen_at, since=generation)
         if was is not BreakerState.CLOSED:
             log.warning("crm_breaker_closed", was=was.value)
 
