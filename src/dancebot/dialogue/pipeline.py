@@ -1,8 +1,9 @@
 """Inbound processing in front of the engine (contract §8, RFC §7.2): dedup, then one chat at
 a time and in order.
 
-Every message is queued per chat; whoever holds the chat's lock handles the queue, so a
-message that arrives while a booking is in progress waits and is handled after it (CC-13).
+Whoever holds a chat's lock handles the chat's messages: the one it arrived with, then the
+chat's queue, so a message that arrives while a booking is in progress waits in the queue and
+is handled after it (CC-13).
 The channels' webhooks, the durable stream and the spam filter wrap this; the console channel
 and ``dancebot eval`` call it directly.
 """
@@ -14,7 +15,7 @@ import structlog
 from dancebot.dialogue.admin import AdminConsole
 from dancebot.dialogue.engine import ConversationEngine
 from dancebot.domain.messages import Channel, OutboundMessage, UnifiedMessage
-from dancebot.ports.storage import ChatGate, InboundDedup
+from dancebot.ports.storage import Arrival, ChatGate, InboundDedup
 
 log = structlog.get_logger(__name__)
 
@@ -64,21 +65,28 @@ class InboundPipeline:
 
     async def process(self, message: UnifiedMessage) -> list[OutboundMessage]:
         """Handle a message already deduplicated (the durable stream did it at ingest)."""
-        token = await self._gate.arrive(message)
-        if token is None:
+        arrival = await self._gate.arrive(message)
+        if arrival is None:
             return []  # the holder handles the queue, ours included
-        return await self._drain(message.channel, message.chat_id, token)
+        return await self._drain(message.channel, message.chat_id, arrival)
 
-    async def _drain(self, channel: Channel, chat_id: str, token: str) -> list[OutboundMessage]:
+    async def _drain(
+        self, channel: Channel, chat_id: str, arrival: Arrival
+    ) -> list[OutboundMessage]:
         replies: list[OutboundMessage] = []
+        token = arrival.token
         try:
+            replies += await self._turn(arrival.first)
             # the gate lets go of the chat when it finds the queue empty, in the same step
             while (queued := await self._gate.next_or_leave(channel, chat_id, token)) is not None:
-                if queued.from_admin_chat:  # one at a time and in order, like a client's
-                    await self.handle_admin_message(queued)
-                else:
-                    replies += await self._engine.handle(queued)
+                replies += await self._turn(queued)
         except BaseException:
             await self._gate.leave(channel, chat_id, token)
             raise
         return replies
+
+    async def _turn(self, message: UnifiedMessage) -> list[OutboundMessage]:
+        if message.from_admin_chat:  # one at a time and in order, like a client's
+            await self.handle_admin_message(message)
+            return []
+        return await self._engine.handle(message)

@@ -99,15 +99,30 @@ class InboundDedup(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """The chat's lock is ours (``token``); handle ``first`` now, then ask ``next_or_leave``.
+
+    ``first`` is the message that arrived, when the chat's queue was empty (it was never
+    queued); else the oldest queued one, stranded by a holder whose lock lapsed (it died), and
+    the message that arrived is queued behind the others."""
+
+    token: str
+    first: UnifiedMessage
+
+
 class ChatGate(Protocol):
     """One chat is handled by one consumer at a time, in arrival order (RFC §7.2, CC-13).
 
-    Every message is queued first; whoever holds the chat's lock handles the queue.
+    Whoever holds the chat's lock handles the chat's messages: the one it arrived with (or the
+    oldest waiting), then the queue. A message that finds the lock held waits in the queue.
     """
 
-    async def arrive(self, message: UnifiedMessage) -> str | None:
-        """Queue ``message`` and try to take its chat's lock: a token when the lock was free
-        and is now ours (then we handle the queue), else None (its holder will)."""
+    async def arrive(self, message: UnifiedMessage) -> Arrival | None:
+        """Try to take ``message``'s chat. Taken: an ``Arrival`` — ``message`` itself when
+        nothing waits (it is not queued), else the oldest waiting message with ``message``
+        queued last. Held by another: None, ``message`` queued for the holder. Raises what
+        the store raises."""
         ...
 
     async def next_or_leave(
