@@ -41,6 +41,7 @@ log = structlog.get_logger(__name__)
 _T = TypeVar("_T")
 _M = TypeVar("_M", bound=BaseModel)
 _VERSION_SECONDS = 24 * 3600
+_ENTRIES_KEPT = 2000  # memoized day names and decoded counts: then start again
 
 # KEYS: the rules, the epoch, then one version key per day; ARGV: the counts' key prefix
 # (``…:crm:taken:``), then the days. Returns the rules entry, the epoch, then per day its
@@ -52,12 +53,16 @@ local function version(raw)
   if n == nil or n ~= math.floor(n) then return '0' end
   return string.format('%d', n)
 end
-local epoch = version(redis.call('get', KEYS[2]))
-local out = {redis.call('get', KEYS[1]), epoch}
+local got = redis.call('mget', unpack(KEYS))
+local epoch = version(got[2])
+local out, counted = {got[1], epoch}, {}
 for i = 3, #KEYS do
-  local v = version(redis.call('get', KEYS[i]))
-  out[#out + 1] = v
-  out[#out + 1] = redis.call('get', ARGV[1] .. epoch .. ':' .. ARGV[i - 1] .. ':' .. v)
+  out[#out + 1] = version(got[i])
+  counted[#counted + 1] = ARGV[1] .. epoch .. ':' .. ARGV[i - 1] .. ':' .. out[#out]
+end
+if #counted > 0 then
+  local counts = redis.call('mget', unpack(counted))
+  for i = 1, #counted do table.insert(out, 2 + 2 * i, counts[i]) end
 end
 return out
 """
@@ -92,6 +97,10 @@ class ScheduleCache:
         # list object back, so a caller may keep what it derived from it (``is`` check)
         self._rules_seen: tuple[Any, datetime, list[dict[str, Any]]] | None = None
         self._read_lua = redis.register_script(_READ)
+        self._rules_key, self._epoch_key = keys.crm_cache("rules"), keys.crm_cache_epoch()
+        self._taken_prefix = keys.crm_cache("taken", "")  # + "{epoch}:{day}:{version}"
+        self._named_days: dict[date, tuple[str, str]] = {}
+        self._counts_seen: dict[Any, tuple[datetime, dict[int, int] | None]] = {}
 
     async def get_rules(self, *, now: datetime) -> list[dict[str, Any]] | None:
         """The CRM's schedule rules as it sent them, if younger than the schedule TTL. While
@@ -106,23 +115,49 @@ class ScheduleCache:
     async def read(self, days: Sequence[date], *, now: datetime) -> CachedSchedule:
         """``get_rules`` and ``lookup_taken`` of ``days`` in one round trip: a script reads
         the rules, the epoch and each day's version, and the counts stored under them."""
-        version_keys = [self._keys.crm_cache_day_version(day.isoformat()) for day in days]
-        keys = [self._keys.crm_cache("rules"), self._keys.crm_cache_epoch(), *version_keys]
-        args = [self._keys.crm_cache("taken", ""), *(day.isoformat() for day in days)]
+        named = [self._day_names(day) for day in days]
+        keys = [self._rules_key, self._epoch_key, *(version_key for _, version_key in named)]
+        args = [self._taken_prefix, *(iso for iso, _ in named)]
         ok, raw = await self._run("get", lambda: self._read_lua(keys, args))
         if not ok or not isinstance(raw, list) or len(raw) != 2 + 2 * len(days):
             return CachedSchedule(rules=None, taken=None)
         epoch = _version(raw[1])
         found: dict[date, dict[int, int]] = {}
         taken_keys: dict[date, str] = {}
-        for n, day in enumerate(days):
+        for n, (day, (iso, _)) in enumerate(zip(days, named, strict=True)):
             version, entry = _version(raw[2 + 2 * n]), raw[3 + 2 * n]
-            taken_keys[day] = self._keys.crm_cache("taken", epoch, day.isoformat(), version)
-            counts = _counts(_fresh(entry, ttl=self._schedule_ttl, now=now))
+            taken_keys[day] = f"{self._taken_prefix}{epoch}:{iso}:{version}"
+            counts = self._counts_of(entry, now=now)
             if counts is not None:
                 found[day] = counts
         taken = TakenLookup(keys=taken_keys, found=found)
         return CachedSchedule(rules=self._rules(raw[0], now=now), taken=taken)
+
+    def _day_names(self, day: date) -> tuple[str, str]:
+        """The day as the keys write it, and its version key (memoized: built per read)."""
+        names = self._named_days.get(day)
+        if names is None:
+            if len(self._named_days) >= _ENTRIES_KEPT:
+                self._named_days.clear()
+            iso = day.isoformat()
+            names = self._named_days[day] = (iso, self._keys.crm_cache_day_version(iso))
+        return names
+
+    def _counts_of(self, raw: Any, *, now: datetime) -> dict[int, int] | None:
+        """A day's counts if its entry is fresh; entries are decoded once (memoized by
+        their bytes: an entry never changes, a new count is a new entry)."""
+        if raw is None:
+            return None
+        seen = self._counts_seen.get(raw)
+        if seen is None:
+            decoded = _decoded(raw)
+            if decoded is None:
+                return None
+            if len(self._counts_seen) >= _ENTRIES_KEPT:
+                self._counts_seen.clear()
+            seen = self._counts_seen[raw] = (decoded[0], _counts(decoded[1]))
+        fetched_at, counts = seen
+        return counts if _young(fetched_at, ttl=self._schedule_ttl, now=now) else None
 
     def _rules(self, raw: Any, *, now: datetime) -> list[dict[str, Any]] | None:
         if raw is None:
