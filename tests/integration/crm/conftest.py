@@ -3,7 +3,8 @@
 ``clock`` (virtual, shared by the emulator and the client's cache) → ``emulator_state`` (the
 DESIGN §7 example seed) → ``emulator_app`` → ``http`` (an ``httpx.AsyncClient`` reaching the
 app in process through ``ASGITransport`` — the embedded default — or through a real uvicorn
-socket: the fixture is parametrized over both) → ``impulse_client``.
+socket, reached with httpx's own transport or with ``AiohttpTransport`` as in production:
+the fixture is parametrized over all three) → ``impulse_client``.
 
 ``crm_wire`` records every request the client sends (to count HTTP calls), runs response
 hooks a test adds, and can drop chosen answers after the emulator has acted on them.
@@ -27,6 +28,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from dancebot.adapters.clock import VirtualClock
+from dancebot.adapters.crm.impulse.aiohttp_transport import AiohttpTransport
 from dancebot.adapters.crm.impulse.cache import ScheduleCache
 from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.app import create_emulator_app
@@ -113,12 +115,18 @@ def emulator_app(emulator_state: EmulatorState) -> ASGIApp:
     return create_emulator_app(emulator_state, api_key=API_KEY)
 
 
-@pytest.fixture(params=["asgi", "socket"])
-async def emulator_url(
-    request: pytest.FixtureRequest, emulator_app: ASGIApp
-) -> AsyncIterator[str | None]:
+@pytest.fixture(params=["asgi", "socket", "socket-aiohttp"])
+def wire_kind(request: pytest.FixtureRequest) -> str:
+    """How the client reaches the emulator: in process, or over a socket with httpx's own
+    transport or with aiohttp's (the production CRM path, D82)."""
+    kind: str = request.param
+    return kind
+
+
+@pytest.fixture
+async def emulator_url(wire_kind: str, emulator_app: ASGIApp) -> AsyncIterator[str | None]:
     """None for the in-process emulator (embedded default), else a real server's URL."""
-    if request.param == "asgi":
+    if wire_kind == "asgi":
         yield None
         return
     async for url in serve(emulator_app):
@@ -126,9 +134,11 @@ async def emulator_url(
 
 
 @pytest.fixture
-def crm_wire(emulator_url: str | None, emulator_app: ASGIApp) -> CrmWire:
+def crm_wire(wire_kind: str, emulator_url: str | None, emulator_app: ASGIApp) -> CrmWire:
     if emulator_url is None:
         return CrmWire(httpx.ASGITransport(app=emulator_app))
+    if wire_kind == "socket-aiohttp":
+        return CrmWire(AiohttpTransport())
     return CrmWire(httpx.AsyncHTTPTransport())
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from dancebot.adapters.crm.impulse.aiohttp_transport import AiohttpTransport
 from dancebot.adapters.crm.impulse.client import ImpulseClient
 from dancebot.adapters.crm.impulse.emulator.state import EmulatorState
 from dancebot.adapters.crm.impulse.settings import ImpulseSettings
@@ -133,14 +134,19 @@ async def test_reads_are_retried_until_the_crm_is_back(
     assert crm_wire.count("schedule/list") == 3
 
 
-async def test_unreachable_crm_is_unavailable() -> None:
+@pytest.mark.parametrize(
+    "transport", [httpx.AsyncHTTPTransport, AiohttpTransport], ids=["httpcore", "aiohttp"]
+)
+async def test_unreachable_crm_is_unavailable(
+    transport: Callable[[], httpx.AsyncBaseTransport],
+) -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = ImpulseSettings(
         base_url=f"http://127.0.0.1:{port}", api_key="k", retry_wait=0, read_retries=1
     )
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(transport=transport()) as http:
         client = ImpulseClient(
             http=http,
             settings=settings,

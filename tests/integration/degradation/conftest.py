@@ -30,6 +30,7 @@ BreakerFactory = Callable[..., CircuitBreakerCRM]
 clock = crm.clock
 emulator_state = crm.emulator_state
 emulator_app = crm.emulator_app
+wire_kind = crm.wire_kind
 emulator_url = crm.emulator_url
 crm_wire = crm.crm_wire
 impulse_settings = crm.impulse_settings
