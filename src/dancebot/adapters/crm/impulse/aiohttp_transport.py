@@ -81,6 +81,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             auto_decompress=False,
             skip_auto_headers=_NOT_AUTOMATIC,
             timeout=aiohttp.ClientTimeout(total=None),
+            trust_env=True,  # HTTP(S)_PROXY / NO_PROXY, as httpx's own transport reads them
         )
         return self._session
 
