@@ -9,9 +9,8 @@ import json
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parents[3]
+from tests.unit.entrypoints.fresh_process import SERVICES, last_line
 
 ENTRYPOINTS = (
     "dancebot.entrypoints.app",
@@ -75,49 +74,24 @@ def test_with_the_llm_off_no_llm_sdk_is_loaded() -> None:
 
 
 # builds a process's services with a network CRM (a port nobody listens on), then asks it once
-_FIRST_CRM_REQUEST = """
-import asyncio, json, sys, tempfile
-from pathlib import Path
-from dancebot.adapters.channels.console.channel import ConsoleAdminNotifier, ConsoleOutbox
-from dancebot.adapters.clock import SystemClock
-from dancebot.entrypoints.bootstrap import build_services
-from dancebot.entrypoints.settings import Settings
+_FIRST_CRM_REQUEST = (
+    SERVICES
+    + """
+async def check(services):
+    built = "aiohttp" in sys.modules
+    healthy = await services.crm.health_check()
+    return {"built": built, "healthy": healthy, "asked": "aiohttp" in sys.modules}
 
-async def main():
-    seen = {}
-    with tempfile.TemporaryDirectory() as var:
-        settings = Settings(
-            _env_file=None,
-            kb_path=Path("knowledge/studio_tatyana.yaml"),
-            impulse_base_url=sys.argv[1],
-            impulse_api_key="k",
-            DANCEBOT_VAR_DIR=Path(var),
-            llm_provider="off",
-        )
-        async with build_services(
-            settings, clock=SystemClock(), outbox=ConsoleOutbox(), admin=ConsoleAdminNotifier()
-        ) as services:
-            seen["built"] = "aiohttp" in sys.modules
-            seen["healthy"] = await services.crm.health_check()
-            seen["asked"] = "aiohttp" in sys.modules
-    print(json.dumps(seen))
-
-asyncio.run(main())
+print(json.dumps(asyncio.run(with_services(
+    check, impulse_base_url=sys.argv[1], impulse_api_key="k"
+))))
 """
+)
 
 
 def test_aiohttp_is_imported_on_the_first_crm_request_not_at_start_up() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    done = subprocess.run(
-        [sys.executable, "-c", _FIRST_CRM_REQUEST, f"http://127.0.0.1:{port}"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = json.loads(last_line(_FIRST_CRM_REQUEST, f"http://127.0.0.1:{port}"))
     assert seen == {"built": False, "healthy": False, "asked": True}
