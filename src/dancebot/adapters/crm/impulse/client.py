@@ -117,13 +117,14 @@ class ImpulseClient:
     ) -> CrmClient:
         """Create a client. When the answer is lost (``CrmUnavailable``) the client is looked
         up by phone once, since the create may have gone through; otherwise the error stands."""
-        body: Record = {f.NAME: name, f.CLIENT_PHONE: phone_to_wire(phone)}
+        digits = phone_to_wire(phone)
+        body: Record = {f.NAME: name, f.CLIENT_PHONE: digits}
         if last_name:
             body[f.LAST_NAME] = last_name
         try:
             record = await self._api.update(f.CLIENT, body)
         except CrmUnavailable as exc:
-            self._clients.pop(phone_to_wire(phone), None)
+            self._clients.pop(digits, None)
             found = await self._recover(self._find_client(phone, retry=False))
             if found is None:
                 raise
@@ -135,7 +136,6 @@ class ImpulseClient:
             )
             return found
         client = parse_one(WireClient, record).to_domain()
-        digits = phone_to_wire(phone)
         if (known := self._clients.get(digits)) is not None:
             self._clients[digits] = (known[0], [*known[1], client])
         return client
@@ -185,8 +185,7 @@ class ImpulseClient:
             rule.id: rule
             for rule in parse_records(WireSchedule, await self._api.list_all(f.SCHEDULE))
         }
-        first, last = min(r.date for r in reservations), max(r.date for r in reservations)
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        days = _day_range(min(r.date for r in reservations), max(r.date for r in reservations))
         lookup = await self._cache.lookup_taken(days, now=self._now()) if self._cache else None
         taken = await self._taken(days, lookup)
         bookings = []
@@ -221,7 +220,7 @@ class ImpulseClient:
     async def _fetch_schedule(
         self, date_from: date, date_to: date, style_id: int | None, group_id: int | None
     ) -> list[Lesson]:
-        days = [date_from + timedelta(days=n) for n in range((date_to - date_from).days + 1)]
+        days = _day_range(date_from, date_to)
         # the rules and the days' counts from the cache in one round trip
         cached = await self._cache.read(days, now=self._now()) if self._cache else None
         wanted = [
@@ -353,6 +352,10 @@ class ImpulseClient:
         except CrmError as exc:
             log.warning("impulse_recovery_failed", error=type(exc).__name__)
             return None
+
+
+def _day_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _booking_order(booking: Booking) -> tuple[date, float, int]:
