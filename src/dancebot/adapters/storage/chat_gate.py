@@ -19,14 +19,11 @@ QUEUE_TTL_SECONDS = 24 * 3600
 # Lock taken, messages stranded by a holder that died: ours goes last and the oldest is
 # returned. Lock held by another: ours is queued for the holder, false.
 _ARRIVE = """
-if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  if redis.call('llen', KEYS[2]) == 0 then return 1 end
-  redis.call('rpush', KEYS[2], ARGV[3])
-  redis.call('expire', KEYS[2], ARGV[4])
-  return redis.call('lpop', KEYS[2])
-end
+local took = redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if took and redis.call('llen', KEYS[2]) == 0 then return 1 end
 redis.call('rpush', KEYS[2], ARGV[3])
 redis.call('expire', KEYS[2], ARGV[4])
+if took then return redis.call('lpop', KEYS[2]) end
 return false
 """
 # KEYS: lock, queue. ARGV: token, lock TTL (ms). Our lock: the next message, the lock
