@@ -3,6 +3,7 @@ phones are masked, and a failing database never breaks the caller."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta, timezone
@@ -219,3 +220,44 @@ async def test_every_connection_bounds_a_statement_at_30_seconds(
         await engine.dispose()
 
     assert timeout == "30s"
+
+
+async def test_a_sqlite_file_is_written_ahead_and_synced_normally(tmp_path: Path) -> None:
+    """WAL with ``synchronous=NORMAL`` (D83): a commit no longer waits for the disk twice."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}")
+    try:
+        async with engine.connect() as connection:
+            mode = await connection.scalar(text("PRAGMA journal_mode"))
+            synchronous = await connection.scalar(text("PRAGMA synchronous"))
+    finally:
+        await engine.dispose()
+
+    assert (mode, synchronous) == ("wal", 1)  # 1 is NORMAL
+
+
+async def test_a_sqlite_file_held_by_another_connection_still_opens(tmp_path: Path) -> None:
+    """The switch to WAL needs the file to itself: while another connection reads, the
+    connection opens in the file's old mode (fully synced) and a later one switches it."""
+    path = tmp_path / "audit.db"
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("CREATE TABLE t (a)")
+    holder.commit()
+    holder.execute("BEGIN")
+    holder.execute("SELECT * FROM t").fetchall()  # a read lock, kept
+    engine = make_engine(f"sqlite+aiosqlite:///{path}?timeout=0")
+    try:
+        with capture_logs() as logs:
+            async with engine.connect() as connection:
+                held = await connection.scalar(text("PRAGMA journal_mode"))
+                held_sync = await connection.scalar(text("PRAGMA synchronous"))
+        holder.rollback()
+        await engine.dispose()  # a new connection: the file is free now
+        async with engine.connect() as connection:
+            freed = await connection.scalar(text("PRAGMA journal_mode"))
+    finally:
+        holder.close()
+        await engine.dispose()
+
+    assert (held, held_sync) == ("delete", 2)  # 2 is FULL
+    assert [entry["event"] for entry in logs] == ["sqlite_write_ahead_deferred"]
+    assert freed == "wal"

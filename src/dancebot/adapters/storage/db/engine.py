@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from typing import Any
 
+import structlog
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -11,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+log = structlog.get_logger(__name__)
 
 DEFAULT_SQLITE_NAME = "dancebot.db"
 STATEMENT_TIMEOUT_MS = 30_000  # PostgreSQL cancels a statement of ours after this long
@@ -48,15 +54,44 @@ def make_engine(url: str, *, connect_timeout_seconds: float = 10.0) -> AsyncEngi
     an unreachable server fails on first use, not here. Statement parameters are kept out of
     exception messages, since they hold message texts. A PostgreSQL server that does not answer
     fails a connection attempt after ``connect_timeout_seconds`` (asyncpg would wait 60 s), and
-    a statement that runs ``STATEMENT_TIMEOUT_MS`` is cancelled by the server."""
+    a statement that runs ``STATEMENT_TIMEOUT_MS`` is cancelled by the server.
+
+    A SQLite file is written ahead (WAL, ``synchronous=NORMAL``: a commit survives the
+    process being killed, the last ones may not survive the machine losing power) and its
+    connections are not pinged before use: a file has no server to drop them (D83)."""
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = create_async_engine(url, pool_pre_ping=False, hide_parameters=True)
+        event.listen(engine.sync_engine, "connect", _sqlite_write_ahead)
+        return engine
     connect_args: dict[str, object] = {}
-    if make_url(url).get_backend_name() == "postgresql":
+    if backend == "postgresql":
         connect_args["timeout"] = connect_timeout_seconds
         # no statement of ours runs this long: a stuck one gives its pooled connection back
         connect_args["server_settings"] = {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}
     return create_async_engine(
         url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
     )
+
+
+def _sqlite_write_ahead(dbapi_connection: Any, _record: Any) -> None:
+    """WAL once per file (it stays so), ``synchronous=NORMAL`` per connection: only with WAL,
+    where it cannot corrupt the file. A file another connection holds cannot switch now; it
+    does the next time a connection opens while it is free."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode")
+        mode = str(cursor.fetchone()[0]).lower()
+        if mode not in ("wal", "memory"):
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                mode = str(cursor.fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:  # "database is locked"
+                log.warning("sqlite_write_ahead_deferred", error=str(exc))
+        if mode == "wal":
+            cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
