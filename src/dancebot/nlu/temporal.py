@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
+from functools import lru_cache
 
 from dancebot.nlu.temporal_days import DayFinding, find_days, take_numeric_dates
 from dancebot.nlu.temporal_delay import parse_delay_minutes
@@ -107,11 +108,14 @@ class SerialRequest:
         return tuple(found)
 
 
+@lru_cache(maxsize=4096)
 def parse_when(text: str, *, today: date) -> When:
     """Everything the text says about a date and a time, resolved relative to ``today``.
 
     Never raises; an expression it cannot resolve (31 февраля, a date in a past year) is
     left out. Phone numbers, prices, ages, counts and durations are not read as times.
+    A pure function of its arguments, remembered for the last few thousand (a message is
+    read several times over: whole, by clause and word by word).
     """
     scratch = Scratch(prepare(text))
     found = find_days(scratch, today)
