@@ -30,6 +30,7 @@ from dancebot.adapters.queue.jobs import (
     INVALID,
     OUTBOX,
     SENT,
+    SUPERSEDED,
     deliver,
     send_outbound,
 )
@@ -277,3 +278,80 @@ async def test_a_payload_that_is_not_a_message_is_dropped_not_retried(rig: Worke
     ctx = {DEPS: rig.deps(), OUTBOX: RecordingOutbox(), "job_try": 1, "job_id": "out:x"}
 
     assert await send_outbound(ctx, '{"channel": "pigeon"}') == INVALID
+
+
+async def _a_worker_died_sending(rig: WorkerRig, message: OutboundMessage) -> None:
+    """What a worker SIGKILLed during the HTTP call leaves: the send numbered and started,
+    no outcome recorded, the claim expired (D84)."""
+    await DeliveryLedger(rig.redis, keys=rig.keys).start_attempt(message)
+
+
+async def test_a_send_cut_off_by_a_dead_worker_is_not_repeated_after_a_later_message(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    """The chaos run's duplicate: "Записываю…" was on its way when the worker died, the client
+    answered it, got "Готово", and 75 s later arq ran the first job again."""
+    fake, _ = telegram
+    summary, receipt = new_message("Записываю: Мария…"), new_message("Готово, вы записаны ✅")
+    await _a_worker_died_sending(rig, summary)
+
+    later = await deliver(rig.deps(), receipt, job_try=1, outbox=RecordingOutbox())
+    again = await deliver(rig.deps(), summary, job_try=2, outbox=RecordingOutbox())
+    once_more = await deliver(rig.deps(), summary, job_try=3, outbox=RecordingOutbox())
+
+    assert (later, again, once_more) == (SENT, SUPERSEDED, ALREADY_SENT)
+    assert [c.params["text"] for c in fake.calls_to("sendMessage")] == ["Готово, вы записаны ✅"]
+
+
+async def test_a_send_cut_off_by_a_dead_worker_is_sent_again_while_nothing_came_after(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    """Without a later message the outcome stays unknown: at least once (D14)."""
+    fake, _ = telegram
+    receipt = new_message("Готово, вы записаны ✅")
+    other_chat = new_message("Привет", chat_id=f"{CHAT}0")
+    await _a_worker_died_sending(rig, receipt)
+
+    assert await deliver(rig.deps(), other_chat, job_try=1, outbox=RecordingOutbox()) == SENT
+    assert await deliver(rig.deps(), receipt, job_try=2, outbox=RecordingOutbox()) == SENT
+    assert sorted(c.params["text"] for c in fake.calls_to("sendMessage")) == [
+        "Готово, вы записаны ✅",
+        "Привет",
+    ]
+
+
+async def test_a_failure_the_channel_reported_is_retried_even_after_a_later_message(
+    rig: WorkerRig, new_message: NewMessage, telegram: tuple[FakeTelegram, str]
+) -> None:
+    """A reported failure is a known outcome (not taken): the message is still owed."""
+    fake, _ = telegram
+    fake.fail_next("500", method="sendMessage")
+    first, second = new_message("Первое"), new_message("Второе")
+
+    with pytest.raises(Retry):
+        await deliver(rig.deps(), first, job_try=1, outbox=RecordingOutbox())
+    assert await deliver(rig.deps(), second, job_try=1, outbox=RecordingOutbox()) == SENT
+    assert await deliver(rig.deps(), first, job_try=2, outbox=RecordingOutbox()) == SENT
+    # the first call was answered 500; then the later message, then the owed one
+    assert [c.params["text"] for c in fake.calls_to("sendMessage")] == [
+        "Первое",
+        "Второе",
+        "Первое",
+    ]
+
+
+async def test_sends_finishing_out_of_order_keep_the_chat_at_its_latest(
+    rig: WorkerRig, new_message: NewMessage
+) -> None:
+    """Two sends of one chat under way at once: the earlier-numbered one finishing last
+    does not move the chat back, so a dead send numbered between them stays superseded."""
+    ledger = DeliveryLedger(rig.redis, keys=rig.keys)
+    early, dead, late = new_message("1"), new_message("2"), new_message("3")
+    n_early = await ledger.start_attempt(early)
+    await ledger.start_attempt(dead)
+    n_late = await ledger.start_attempt(late)
+    await ledger.mark_sent(late, channel_message_id="3", attempt=n_late)
+    await ledger.mark_sent(early, channel_message_id="1", attempt=n_early)
+
+    assert (await ledger.before_send(dead)).superseded is True
+    assert (await ledger.before_send(early)).superseded is False  # it was taken: no attempt

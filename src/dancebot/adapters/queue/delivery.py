@@ -33,6 +33,7 @@ from redis.asyncio import Redis
 
 from dancebot.adapters.storage import owned_key
 from dancebot.adapters.storage.keys import RedisKeys
+from dancebot.domain.messages import OutboundMessage
 from dancebot.ports.channels import (
     ChannelError,
     ChannelRateLimited,
@@ -123,24 +124,101 @@ def decide(error: ChannelError, *, failures_before: int, policy: RetryPolicy) ->
     return RetryIn(policy.delays[attempt - 1], counted=True)
 
 
+# KEYS: the chat's hash, the message's state hash; ARGV: the TTL. The send's number in the
+# chat, kept on the message until its outcome is known.
+_ATTEMPT = """
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], 'attempt', seq)
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return seq
+"""
+
+# KEYS: the sent marker, the chat's hash, the message's state hash; ARGV: the channel's
+# message id, the marker's TTL, the send's number in the chat ('' when not known), the
+# chat's TTL. The chat's ``sent`` only grows: sends of one chat may finish out of order.
+_SENT = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('HDEL', KEYS[3], 'attempt')
+local seq = tonumber(ARGV[3])
+if seq then
+  if seq > (tonumber(redis.call('HGET', KEYS[2], 'sent')) or 0) then
+    redis.call('HSET', KEYS[2], 'sent', seq)
+  end
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+return 1
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeSend:
+    """What a run reads before it sends: counted failures so far, and whether an earlier
+    run started sending this message, never reported how it went, and the chat has had a
+    later message since (then sending it now would repeat it, out of order)."""
+
+    failures: int
+    superseded: bool
+
+
 class DeliveryLedger:
     """Per-message delivery state in Redis: the sent marker, the sending claim, the count of
-    failed attempts and, once given up, why. Every method raises ``redis.RedisError`` when
-    Redis fails."""
+    failed attempts, the send under way and, once given up, why; per chat, the order sends
+    started and were taken in. Every method raises ``redis.RedisError`` when Redis fails."""
 
     def __init__(self, redis: Redis, *, keys: RedisKeys) -> None:
         self._redis = redis
         self._keys = keys
+        self._attempt = redis.register_script(_ATTEMPT)
+        self._sent = redis.register_script(_SENT)
+
+    async def before_send(self, message: OutboundMessage) -> BeforeSend:
+        """Read under the message's claim, right before an attempt (one round trip)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(self._keys.outbound_state(message.id), ["failures", "attempt"])
+            pipe.hget(self._keys.outbound_chat(message.channel.value, message.chat_id), "sent")
+            (failures, attempt), chat_sent = await pipe.execute()
+        superseded = attempt is not None and chat_sent is not None and int(chat_sent) > int(attempt)
+        return BeforeSend(failures=int(failures or 0), superseded=superseded)
+
+    async def start_attempt(self, message: OutboundMessage) -> int:
+        """Number the send about to start in its chat and keep the number on the message
+        until ``mark_sent`` or ``end_attempt``: if the worker dies in between, the number
+        stays, and the next run knows the outcome was never seen."""
+        keys = [
+            self._keys.outbound_chat(message.channel.value, message.chat_id),
+            self._keys.outbound_state(message.id),
+        ]
+        return int(await self._attempt(keys, [STATE_TTL_SECONDS]))
+
+    async def end_attempt(self, message_id: str) -> None:
+        """The attempt's outcome is known and it was not taken (a failure was reported)."""
+        await self._redis.hdel(self._keys.outbound_state(message_id), "attempt")  # type: ignore[misc]
 
     async def was_sent(self, message_id: str) -> bool:
         return bool(await self._redis.exists(self._keys.outbound_sent(message_id)))
 
-    async def mark_sent(self, message_id: str, *, channel_message_id: str | None) -> None:
-        await self._redis.set(
-            self._keys.outbound_sent(message_id),
+    async def mark_sent(
+        self,
+        message: OutboundMessage,
+        *,
+        channel_message_id: str | None,
+        attempt: int | None = None,
+    ) -> None:
+        """The channel took ``message`` (its send numbered ``attempt`` in the chat, when
+        known); a later run sends nothing."""
+        keys = [
+            self._keys.outbound_sent(message.id),
+            self._keys.outbound_chat(message.channel.value, message.chat_id),
+            self._keys.outbound_state(message.id),
+        ]
+        args: list[str | int] = [
             channel_message_id or "-",
-            ex=SENT_MARKER_TTL_SECONDS,
-        )
+            SENT_MARKER_TTL_SECONDS,
+            "" if attempt is None else attempt,
+            STATE_TTL_SECONDS,
+        ]
+        await self._sent(keys, args)
 
     async def claim(self, message_id: str, *, ttl_seconds: float) -> str | None:
         """The claim's owner token, or None when another worker is sending it now."""

@@ -2,9 +2,10 @@
 
 One run: already sent → nothing; given up before → file it (again); someone else sending it →
 come back in a second; rate-limited here → come back when the window allows (not an attempt);
-otherwise send, and after a failure let ``delivery.decide`` choose between another try on the
-0/5/30 s schedule (arq ``Retry``) and giving up, which means the message's fallback channel or a
-dead-letter row. See ``delivery`` for what "once" means here.
+an earlier run died while sending it and the chat has had a later message since → record it
+as sent and send nothing (D84); otherwise send, and after a failure let ``delivery.decide``
+choose between another try on the 0/5/30 s schedule (arq ``Retry``) and giving up, which means
+the message's fallback channel or a dead-letter row. See ``delivery`` for what "once" means here.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ FELL_BACK = "fell_back"
 DEAD_LETTERED = "dead_lettered"
 ALREADY_FILED = "already_filed"
 INVALID = "invalid"
+SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,11 @@ class WorkerDeps:
 
 
 async def send_outbound(ctx: dict[str, Any], payload: str) -> str:
-    """The arq job. Returns an outcome (``SENT``, ``ALREADY_SENT``, ``FELL_BACK``,
-    ``DEAD_LETTERED``, ``ALREADY_FILED``, ``INVALID``); raises ``Retry`` to run again later.
-    A failure of Redis or the database is retried after ``policy.error_wait``; on the job's
-    last allowed run it is logged as ``outbound_lost`` and raised."""
+    """The arq job. Returns an outcome (``SENT``, ``ALREADY_SENT``, ``SUPERSEDED``,
+    ``FELL_BACK``, ``DEAD_LETTERED``, ``ALREADY_FILED``, ``INVALID``); raises ``Retry`` to
+    run again later. A failure of Redis or the database is retried after
+    ``policy.error_wait``; on the job's last allowed run it is logged as ``outbound_lost``
+    and raised."""
     deps: WorkerDeps = ctx[DEPS]
     outbox: Outbox = ctx[OUTBOX]
     try:
@@ -164,11 +167,19 @@ async def _attempt(
     deps: WorkerDeps, message: OutboundMessage, *, job_try: int, outbox: Outbox
 ) -> str:
     ledger = deps.ledger
-    failures = await ledger.failures(message.id)
+    before = await ledger.before_send(message)
+    if before.superseded:
+        # an earlier run died sending it: the client may well have it, and the chat has
+        # had a later message since, so sending it now could only repeat it out of order
+        log.warning("outbound_superseded", **_fields(message))
+        await ledger.mark_sent(message, channel_message_id=None)
+        return SUPERSEDED
+    failures = before.failures
     sender = deps.senders.get(message.channel)
     if sender is None:
         give_up = GiveUp(NO_SENDER, f"channel {message.channel.value} is not configured", failures)
         return await _give_up(deps, message, give_up, outbox=outbox)
+    attempt = await ledger.start_attempt(message)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(deps.policy.send_timeout):
@@ -182,9 +193,10 @@ async def _attempt(
         error = ChannelUnavailable(f"{type(exc).__name__}: {exc}")
     else:
         _observe_send(message, started, "sent")
-        await _mark_sent(deps, message, delivery.channel_message_id)
+        await _mark_sent(deps, message, delivery.channel_message_id, attempt=attempt)
         return SENT
     _observe_send(message, started, type(error).__name__)
+    await ledger.end_attempt(message.id)
     decision = decide(error, failures_before=failures, policy=deps.policy)
     log.warning(
         "outbound_attempt_failed",
@@ -200,10 +212,10 @@ async def _attempt(
 
 
 async def _mark_sent(
-    deps: WorkerDeps, message: OutboundMessage, channel_message_id: str | None
+    deps: WorkerDeps, message: OutboundMessage, channel_message_id: str | None, *, attempt: int
 ) -> None:
     try:
-        await deps.ledger.mark_sent(message.id, channel_message_id=channel_message_id)
+        await deps.ledger.mark_sent(message, channel_message_id=channel_message_id, attempt=attempt)
     except Exception as exc:
         # The client has the message; a retry could only send it twice. This process keeps
         # it as sent and records it when the job runs again (``_record_late``).
@@ -221,7 +233,7 @@ async def _record_late(deps: WorkerDeps, message: OutboundMessage) -> None:
     """Record a send this process made while Redis was away. Raises while it still is: the
     job is tried again later, and still sends nothing."""
     channel_message_id = deps.unmarked[message.id]
-    await deps.ledger.mark_sent(message.id, channel_message_id=channel_message_id)
+    await deps.ledger.mark_sent(message, channel_message_id=channel_message_id)
     del deps.unmarked[message.id]
     log.info("outbound_sent_recorded_late", **_fields(message))
 

@@ -139,8 +139,15 @@ class RedisKeys:
         return self._key("outbound", "sending", message_id)
 
     def outbound_state(self, message_id: str) -> str:
-        """Hash: counted failed attempts and, once given up, why and whether it was filed."""
+        """Hash: counted failed attempts and, once given up, why and whether it was filed;
+        while a send is under way, its number in the chat (``attempt``)."""
         return self._key("outbound", "state", message_id)
+
+    def outbound_chat(self, channel: str, chat_id: str) -> str:
+        """Hash per chat: the number of the last send started (``seq``) and of the latest
+        one started that the channel took (``sent``), so a send whose outcome was never
+        known can tell whether the chat has had a later message since (D84)."""
+        return self._key("outbound", "chat", channel, chat_id)
 
     def rate_limits(self) -> str:
         """Prefix of the ``limits`` moving windows shared by every worker process."""
