@@ -91,8 +91,16 @@ async def test_booking_accepts_an_iso_date_and_nested_references(crm: Crm) -> No
         {"client": 510, "schedule": 100},
         {"client": 510, "schedule": 100, "date": unix("2026-03-04") + 3600},
         {"client": "someone", "schedule": 100, "date": unix("2026-03-04")},
+        {"client": 510, "schedule": 100, "date": 10**20},
     ],
-    ids=["no-client", "no-schedule", "no-date", "date-not-midnight", "client-not-id"],
+    ids=[
+        "no-client",
+        "no-schedule",
+        "no-date",
+        "date-not-midnight",
+        "client-not-id",
+        "date-beyond-any-calendar",
+    ],
 )
 async def test_malformed_reservation_is_validation(crm: Crm, body: dict[str, object]) -> None:
     assert refusal(await crm.update("reservation", body)) == (400, "validation")

@@ -11,9 +11,11 @@ from dancebot.adapters.crm.impulse.models import (
     WireClient,
     WireReservation,
     date_to_unix,
+    parse_one,
     phone_from_wire,
     phone_to_wire,
 )
+from dancebot.domain.errors import CrmBadResponse
 
 
 def test_unix_dates_are_utc_midnights() -> None:
@@ -29,6 +31,14 @@ def test_unix_dates_are_utc_midnights() -> None:
 def test_a_boolean_is_not_a_date() -> None:
     with pytest.raises(ValidationError):
         WireReservation.model_validate({"id": 1, "client": 1, "schedule": 1, "date": True})
+
+
+@pytest.mark.parametrize("stamp", [1e20, 0.1e18, -1e20, float("nan"), float("inf")])
+def test_a_time_no_calendar_has_is_a_bad_record_not_a_crash(stamp: float) -> None:
+    """Found by the 10,000-answer fuzz run: ``{"date": 1e20}`` raised OverflowError and
+    ``{"date": 0.1e18}`` OSError out of the client instead of a ``CrmBadResponse``."""
+    with pytest.raises(CrmBadResponse):
+        parse_one(WireReservation, {"id": 1, "client": 1, "schedule": 1, "date": stamp})
 
 
 @pytest.mark.parametrize(

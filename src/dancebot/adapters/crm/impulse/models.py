@@ -23,7 +23,10 @@ from dancebot.nlu.phone import normalize_phone
 def _unix_to_date(value: object) -> object:
     # bool is an int in Python: let pydantic reject it instead of reading 1970-01-01
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC).date()
+        try:
+            return datetime.fromtimestamp(value, UTC).date()
+        except (OverflowError, OSError, ValueError) as exc:  # 1e20, NaN: not a date
+            raise ValueError(f"not a Unix date: {value!r}") from exc
     return value
 
 

@@ -157,7 +157,10 @@ def to_date(value: Any) -> date:
         except ValueError as exc:
             raise ValueError(f"not a calendar date: {value!r}") from exc
     if isinstance(value, int) and not isinstance(value, bool):
-        moment = datetime.fromtimestamp(value, tz=UTC)
+        try:
+            moment = datetime.fromtimestamp(value, tz=UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise ValueError(f"Unix date {value} is out of range") from exc
         if moment.time() != time():
             raise ValueError(f"Unix date {value} is not at UTC midnight")
         return moment.date()
