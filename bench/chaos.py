@@ -12,8 +12,10 @@ Checks, and exits 1 when one fails: every chat got its receipt; each conversatio
 has exactly one reservation in the CRM; no chat got the same bot message twice.
 
 A worker SIGKILLed after Telegram took a message and before its sent marker is written
-sends it again on restart (D14: the Bot API has no idempotency key); with worker kills among
-the victims that rare duplicate is possible and reported as a failure.
+sends it again on restart (D14: the Bot API has no idempotency key), unless a later message
+reached the chat meanwhile (D84). Such a repeat is reported apart, as accepted, when a
+worker kill fell between the two copies and within ``MID_SEND_SECONDS`` of the first (the
+kill cut that send off); any other repeated message fails the run (D85).
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ ADMIN_DSN = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@localhos
 SECRET = "chaos-webhook-secret"
 TURN_SECONDS = 240.0  # a turn may wait for a restart plus the reclaim of a dead consumer's entry
 FIRST_CHAT = 7_300_000_000
+# a worker kill this soon after the channel took a message can have cut its send off before
+# the sent marker was written (D14); a repeat with no such kill between its copies is a bug
+MID_SEND_SECONDS = 1.0
 
 
 @dataclass
@@ -69,6 +74,8 @@ class Figures:
     redeliveries: int = 0
     turns: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    worker_kills: list[float] = field(default_factory=list)  # time.time() of each SIGKILL
+    accepted: list[str] = field(default_factory=list)  # repeats a kill mid-send explains
 
 
 class Stack:
@@ -190,6 +197,8 @@ async def _monkey(
             await stack.redis_up()
             continue
         victim = rng.choice(victims)
+        if victim == "worker":
+            f.worker_kills.append(time.time())
         stack.procs[victim].kill()
         f.kills[victim] += 1
         stack.start(victim)
@@ -225,15 +234,29 @@ def _check(
 ) -> list[str]:
     problems = list(f.failures)
     for n, _ in enumerate(talks):
-        texts = [m.text for m in telegram.sent_messages(FIRST_CHAT + n)]
-        if not any(RECEIPT in t for t in texts):
-            problems.append(f"chat {FIRST_CHAT + n}: no receipt")
-        repeated = [t[:50] for t, c in collections.Counter(texts).items() if c > 1]
-        if repeated:
-            problems.append(f"chat {FIRST_CHAT + n}: the same bot message twice: {repeated}")
+        chat = FIRST_CHAT + n
+        copies: dict[str, list[float]] = collections.defaultdict(list)
+        for message in telegram.sent_messages(chat):
+            copies[message.text].append(message.sent_at)
+        if not any(RECEIPT in t for t in copies):
+            problems.append(f"chat {chat}: no receipt")
+        for text, times in copies.items():
+            if len(times) < 2:
+                continue
+            line = f"chat {chat}: the same bot message twice: {text[:50]!r}"
+            if len(times) == 2 and _cut_off_by_a_kill(times[0], times[1], f.worker_kills):
+                f.accepted.append(line)
+            else:
+                problems.append(line)
     counts = _reservations(state, [t.phone_digits for t in talks])
     problems += [f"phone …{p[-4:]}: {c} reservations" for p, c in counts.items() if c != 1]
     return problems
+
+
+def _cut_off_by_a_kill(first: float, second: float, kills: Sequence[float]) -> bool:
+    """A worker was killed after the channel took the first copy, before the second, and
+    soon enough after the first that its send had not been recorded yet (D14)."""
+    return any(first <= k <= second and k - first <= MID_SEND_SECONDS for k in kills)
 
 
 async def run_chaos(
@@ -357,12 +380,22 @@ def _print(
             f"turns: {len(f.turns)}, p50 {median(f.turns):.2f} s, "
             f"p95 {percentile(f.turns, 95):.2f} s, max {max(f.turns):.1f} s"
         )
+    if f.accepted:
+        print(
+            f"accepted (D14): {len(f.accepted)} message(s) sent again after a worker kill "
+            "cut their send off:"
+        )
+        for line in f.accepted:
+            print(f"  {line}")
     if problems:
         print(f"FAILED: {len(problems)} problems (logs in {tmp}):")
         for line in problems[:30]:
             print(f"  {line}")
     else:
-        print("passed: every chat got its receipt, one reservation each, no duplicate message")
+        print(
+            "passed: every chat got its receipt, one reservation each, no message repeated "
+            "that a kill mid-send does not explain"
+        )
 
 
 def main() -> None:
