@@ -17,6 +17,8 @@ class TcpProxy:
         self._target = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.cut = False
         self.url = ""
+        self.refused = 0  # connections closed because the proxy was cut
+        self.resume_after: int | None = None  # refuse this many, then forward again
         self._open: set[asyncio.StreamWriter] = set()
 
     def break_connections(self) -> None:
@@ -28,6 +30,9 @@ class TcpProxy:
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.cut:
             writer.close()
+            self.refused += 1
+            if self.resume_after is not None and self.refused >= self.resume_after:
+                self.cut = False  # the server is back (a restart, not an outage)
             return
         try:
             up_reader, up_writer = await asyncio.open_connection(*self._target)

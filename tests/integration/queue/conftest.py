@@ -36,7 +36,9 @@ from dancebot.testing.fake_telegram import FakeTelegram, create_fake_telegram_ap
 from dancebot.testing.serve import serve_app
 
 # The 0/5/30 s schedule shrunk: tests assert order and counts, not timings.
-FAST = RetryPolicy(delays=(0.0, 0.05, 0.1), busy_wait=0.05, error_wait=0.05, send_timeout=5.0)
+FAST = RetryPolicy(
+    delays=(0.0, 0.05, 0.1), busy_wait=0.05, error_wait=0.05, send_timeout=5.0, record_wait=0.3
+)
 # Limits that never get in the way of the retry tests (the limits have tests of their own).
 LOOSE = {Channel.TELEGRAM: ChannelLimits(channel="1000/second", per_chat="1000/second")}
 CHAT = "424242"

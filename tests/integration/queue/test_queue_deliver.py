@@ -41,7 +41,7 @@ from dancebot.testing.fake_telegram import FakeTelegram
 from dancebot.testing.fake_whatsapp import DEFAULT_PHONE_NUMBER_ID, FakeWhatsApp
 from dancebot.testing.fake_whatsapp import create_fake_whatsapp_app as whatsapp_app
 
-from .conftest import CHAT, WorkerRig
+from .conftest import CHAT, FAST, WorkerRig
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -272,6 +272,36 @@ async def test_a_send_redis_could_not_record_is_not_sent_again(
 
     assert len(fake.calls_to("sendMessage")) == 1
     assert await DeliveryLedger(rig.redis, keys=rig.keys).was_sent(message.id) is True
+
+
+async def test_a_send_is_recorded_once_redis_is_back_so_a_killed_worker_cannot_repeat_it(
+    rig: WorkerRig,
+    new_message: NewMessage,
+    telegram: tuple[FakeTelegram, str],
+    telegram_sender: ChannelSender,
+) -> None:
+    """The chaos run's eight repeated receipts: Redis restarted right after Telegram took
+    them, the worker kept them in memory only (D77), was killed seconds later, and arq ran
+    the jobs again. The run now records the send as soon as Redis answers again."""
+    fake, _ = telegram
+    message = new_message()
+    async with tcp_proxy(REDIS_URL) as proxy:
+        proxy.resume_after = 2  # two connections refused, then Redis is back
+        database = REDIS_URL.rsplit("/", 1)[1]
+        behind = aioredis.from_url(proxy.url.replace("http://", "redis://") + f"/{database}")
+        rig.senders = {Channel.TELEGRAM: _RedisGoesAwayAfterTheSend(telegram_sender, proxy)}
+        rig.policy = dataclasses.replace(FAST, record_wait=30.0)
+        ctx = {DEPS: rig.deps(redis=behind), OUTBOX: RecordingOutbox(), "job_try": 1}
+
+        outcome = await send_outbound(ctx, message.model_dump_json())
+        await behind.aclose()
+    # another worker process (nothing in memory) runs the job again
+    ctx = {DEPS: rig.deps(), OUTBOX: RecordingOutbox(), "job_try": 2}
+    again = await send_outbound(ctx, message.model_dump_json())
+
+    assert (outcome, again) == (SENT, ALREADY_SENT)
+    assert proxy.refused >= 2
+    assert len(fake.calls_to("sendMessage")) == 1
 
 
 async def test_a_payload_that_is_not_a_message_is_dropped_not_retried(rig: WorkerRig) -> None:

@@ -86,7 +86,7 @@ def test_the_schedule_is_injectable() -> None:
     assert decide(down, failures_before=0, policy=policy) == RetryIn(0.01, counted=True)
     assert isinstance(decide(down, failures_before=1, policy=policy), GiveUp)
     assert policy.max_attempts == 2
-    assert policy.claim_ttl > policy.send_timeout
+    assert policy.claim_ttl > policy.send_timeout + policy.record_wait
 
 
 @pytest.mark.parametrize(

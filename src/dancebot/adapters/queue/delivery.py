@@ -66,6 +66,9 @@ class RetryPolicy:
     # at the limit's pace) instead of being deferred and found again only on a later poll
     pace_wait: float = 1.0
     error_wait: float = 30.0  # Redis or the database failed around the send
+    # after a send, how long the run keeps trying to record it while Redis is away (a
+    # restart): a record this run makes survives the worker; its memory of the send does not
+    record_wait: float = 15.0
     max_job_tries: int = 500  # runs of one job, deferrals included; the last one gives up
 
     def __post_init__(self) -> None:
@@ -78,8 +81,9 @@ class RetryPolicy:
 
     @property
     def claim_ttl(self) -> float:
-        """Longer than a send can take, so a claim never lapses under a running send."""
-        return self.send_timeout + 5.0
+        """Longer than a send and its recording can take, so a claim never lapses under a
+        running send."""
+        return self.send_timeout + self.record_wait + 5.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ import structlog
 from arq.worker import Retry
 from pydantic import ValidationError
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dancebot.adapters.metrics import (
@@ -215,7 +216,7 @@ async def _mark_sent(
     deps: WorkerDeps, message: OutboundMessage, channel_message_id: str | None, *, attempt: int
 ) -> None:
     try:
-        await deps.ledger.mark_sent(message, channel_message_id=channel_message_id, attempt=attempt)
+        await _record_while_redis_returns(deps, message, channel_message_id, attempt=attempt)
     except Exception as exc:
         # The client has the message; a retry could only send it twice. This process keeps
         # it as sent and records it when the job runs again (``_record_late``).
@@ -227,6 +228,29 @@ async def _mark_sent(
         )
     OUTBOUND_SENT.labels(message.channel.value).inc()
     log.info("outbound_sent", **_fields(message), channel_message_id=channel_message_id)
+
+
+async def _record_while_redis_returns(
+    deps: WorkerDeps, message: OutboundMessage, channel_message_id: str | None, *, attempt: int
+) -> None:
+    """Record the send, trying again for up to ``policy.record_wait`` while Redis fails (a
+    restart takes a second or two): until it is recorded, only this process knows the client
+    has the message, and a worker killed meanwhile would send it again. Raises the last
+    failure when Redis stays away."""
+    give_up_at = time.monotonic() + deps.policy.record_wait
+    pause = 0.1
+    while True:
+        try:
+            await deps.ledger.mark_sent(
+                message, channel_message_id=channel_message_id, attempt=attempt
+            )
+            return
+        except (RedisError, OSError):
+            if time.monotonic() + pause > give_up_at:
+                raise
+            log.warning("outbound_record_retry", **_fields(message), pause=pause)
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
 
 async def _record_late(deps: WorkerDeps, message: OutboundMessage) -> None:
