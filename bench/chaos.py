@@ -323,7 +323,7 @@ async def run_chaos(
             emulator.stop()
         await drop_database(ADMIN_DSN, dsn)
     _print(talks, f, problems, time.monotonic() - began, tmp)
-    if not problems:
+    if not problems and not f.accepted:  # kept to be read otherwise
         shutil.rmtree(tmp, ignore_errors=True)
     return len(problems)
 
@@ -383,7 +383,7 @@ def _print(
     if f.accepted:
         print(
             f"accepted (D14): {len(f.accepted)} message(s) sent again after a worker kill "
-            "cut their send off:"
+            f"cut their send off (logs in {tmp}):"
         )
         for line in f.accepted:
             print(f"  {line}")
