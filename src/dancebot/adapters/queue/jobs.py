@@ -14,6 +14,7 @@ import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import structlog
@@ -102,8 +103,9 @@ class WorkerDeps:
             policy=policy or RetryPolicy(),
         )
 
-    @property
+    @cached_property
     def ledger(self) -> DeliveryLedger:
+        """Built once per process's deps: it registers the ledger's scripts."""
         return DeliveryLedger(self.redis, keys=self.keys)
 
 

@@ -60,18 +60,17 @@ def make_engine(url: str, *, connect_timeout_seconds: float = 10.0) -> AsyncEngi
     process being killed, the last ones may not survive the machine losing power) and its
     connections are not pinged before use: a file has no server to drop them (D83)."""
     backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
-        engine = create_async_engine(url, pool_pre_ping=False, hide_parameters=True)
-        event.listen(engine.sync_engine, "connect", _sqlite_write_ahead)
-        return engine
     connect_args: dict[str, object] = {}
     if backend == "postgresql":
         connect_args["timeout"] = connect_timeout_seconds
         # no statement of ours runs this long: a stuck one gives its pooled connection back
         connect_args["server_settings"] = {"statement_timeout": str(STATEMENT_TIMEOUT_MS)}
-    return create_async_engine(
-        url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    engine = create_async_engine(
+        url, pool_pre_ping=backend != "sqlite", hide_parameters=True, connect_args=connect_args
     )
+    if backend == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_write_ahead)
+    return engine
 
 
 def _sqlite_write_ahead(dbapi_connection: Any, _record: Any) -> None:
